@@ -1,0 +1,53 @@
+package dev.pgipc.ipc;
+
+/**
+ * The System V IPC and signal calls pgipc makes. Implemented natively by {@link NativeIpc}; the
+ * decision logic never calls it, only the readers and the executor at the edges do.
+ */
+public interface Ipc {
+
+  /** Result of a call that may fail: a value, or the errno it failed with. */
+  record Result<T>(T value, int errno) {
+    public static <T> Result<T> ok(T value) {
+      return new Result<>(value, 0);
+    }
+
+    public static <T> Result<T> failed(int errno) {
+      return new Result<>(null, errno);
+    }
+
+    public boolean isOk() {
+      return errno == 0;
+    }
+  }
+
+  /** {@code shmctl(shmid, IPC_STAT)}: a fresh nattch and identity. */
+  Result<ShmStat> stat(int shmid);
+
+  /**
+   * Reads the first {@code length} bytes of a segment: {@code shmat(SHM_RDONLY)}, copy, {@code shmdt}
+   * at once. This raises nattch for microseconds; callers obey the probe rule of SPEC §3.4.
+   */
+  Result<byte[]> peek(int shmid, int length);
+
+  /** {@code shmctl(shmid, IPC_RMID)}. */
+  int removeSegment(int shmid);
+
+  /** {@code semctl(semid, semnum, GETVAL)}. */
+  Result<Integer> semValue(int semid, int semnum);
+
+  /** {@code semctl(semid, semnum, GETPID)}. */
+  Result<Integer> semLastPid(int semid, int semnum);
+
+  /** {@code semctl(semid, 0, IPC_RMID)}. */
+  int removeSemaphoreSet(int semid);
+
+  /** {@code kill(pid, sig)}: 0 or the errno. Signal 0 only tests for existence. */
+  int kill(int pid, int signal);
+
+  /** {@code shmget(key, size, flags)}: the shmid or the errno (used by tests and the benchmark). */
+  Result<Integer> shmget(int key, long size, int flags);
+
+  /** This process's PID as the kernel sees it (for excluding our own probes). */
+  int pid();
+}

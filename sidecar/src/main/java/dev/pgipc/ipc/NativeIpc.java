@@ -1,0 +1,132 @@
+package dev.pgipc.ipc;
+
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+
+/** {@link Ipc} through jnr-ffi on Linux (x86_64 and aarch64 share every offset used here). */
+public final class NativeIpc implements Ipc {
+  static final int IPC_RMID = 0;
+  static final int IPC_STAT = 2;
+  static final int SHM_RDONLY = 010000;
+  static final int GETPID = 11;
+  static final int GETVAL = 12;
+
+  /** sizeof(struct shmid_ds) with glibc >= 2.31 on 64-bit Linux. */
+  static final int SHMID_DS_SIZE = 112;
+
+  private static volatile NativeIpc instance;
+
+  private final Libc libc;
+  private final Runtime runtime;
+
+  private NativeIpc(Libc libc) {
+    this.libc = libc;
+    this.runtime = Runtime.getRuntime(libc);
+  }
+
+  /** The process-wide binding; loading libc once is all the setup jnr-ffi needs. */
+  public static NativeIpc get() {
+    NativeIpc local = instance;
+    if (local == null) {
+      synchronized (NativeIpc.class) {
+        if (instance == null) {
+          instance = new NativeIpc(LibraryLoader.create(Libc.class).load("c"));
+        }
+        local = instance;
+      }
+    }
+    return local;
+  }
+
+  /** Direct access for the test harness and the subreaper launcher. */
+  public Libc libc() {
+    return libc;
+  }
+
+  public int lastError() {
+    return runtime.getLastError();
+  }
+
+  @Override
+  public Result<ShmStat> stat(int shmid) {
+    Pointer buf = Memory.allocateDirect(runtime, SHMID_DS_SIZE, true);
+    if (libc.shmctl(shmid, IPC_STAT, buf) < 0) {
+      return Result.failed(runtime.getLastError());
+    }
+    return Result.ok(decodeShmidDs(shmid, buf));
+  }
+
+  /** Fixed offsets of struct shmid_ds (../shared/reference/ipc-facts.md §4.2). */
+  static ShmStat decodeShmidDs(int shmid, Pointer b) {
+    return new ShmStat(
+        b.getInt(0),
+        shmid,
+        b.getInt(20) & 0xffff,
+        b.getLong(48),
+        b.getInt(80),
+        b.getInt(84),
+        b.getLong(88),
+        b.getInt(4),
+        b.getInt(8),
+        b.getInt(12),
+        b.getInt(16),
+        b.getLong(56),
+        b.getLong(64),
+        b.getLong(72));
+  }
+
+  @Override
+  public Result<byte[]> peek(int shmid, int length) {
+    Pointer addr = libc.shmat(shmid, null, SHM_RDONLY);
+    if (addr == null || addr.address() == -1L) {
+      return Result.failed(runtime.getLastError());
+    }
+    byte[] bytes = new byte[length];
+    try {
+      addr.get(0, bytes, 0, length);
+    } finally {
+      libc.shmdt(addr);
+    }
+    return Result.ok(bytes);
+  }
+
+  @Override
+  public int removeSegment(int shmid) {
+    return libc.shmctl(shmid, IPC_RMID, null) < 0 ? runtime.getLastError() : 0;
+  }
+
+  @Override
+  public Result<Integer> semValue(int semid, int semnum) {
+    int v = libc.semctl(semid, semnum, GETVAL, 0L);
+    return v < 0 ? Result.failed(runtime.getLastError()) : Result.ok(v);
+  }
+
+  @Override
+  public Result<Integer> semLastPid(int semid, int semnum) {
+    int v = libc.semctl(semid, semnum, GETPID, 0L);
+    return v < 0 ? Result.failed(runtime.getLastError()) : Result.ok(v);
+  }
+
+  @Override
+  public int removeSemaphoreSet(int semid) {
+    return libc.semctl(semid, 0, IPC_RMID, 0L) < 0 ? runtime.getLastError() : 0;
+  }
+
+  @Override
+  public int kill(int pid, int signal) {
+    return libc.kill(pid, signal) < 0 ? runtime.getLastError() : 0;
+  }
+
+  @Override
+  public Result<Integer> shmget(int key, long size, int flags) {
+    int id = libc.shmget(key, size, flags);
+    return id < 0 ? Result.failed(runtime.getLastError()) : Result.ok(id);
+  }
+
+  @Override
+  public int pid() {
+    return libc.getpid();
+  }
+}

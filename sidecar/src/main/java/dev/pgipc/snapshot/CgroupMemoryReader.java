@@ -1,0 +1,120 @@
+package dev.pgipc.snapshot;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The memory cgroup of the reader: SysV segments and /dev/shm files are shmem charged to the pod's
+ * cgroup, so leaked bytes are shown against its limit. Reads cgroup v2 ({@code memory.current},
+ * {@code memory.max}, {@code memory.stat}, {@code memory.events}) or v1 ({@code memory.usage_in_bytes},
+ * {@code memory.limit_in_bytes}, {@code memory.stat}, {@code memory.oom_control}).
+ */
+public final class CgroupMemoryReader {
+  /** cgroup v1 prints "no limit" as the largest page-aligned long. */
+  private static final long V1_UNLIMITED = 0x7FFFFFFFFFFFF000L;
+
+  private CgroupMemoryReader() {}
+
+  /** Null when no memory cgroup can be read (not Linux, or /sys not mounted). */
+  public static CgroupMemory read(Path proc, Path cgroupRoot) {
+    String v1Path = null;
+    String v2Path = null;
+    try {
+      for (String line : Files.readAllLines(proc.resolve("self/cgroup"))) {
+        String[] f = line.split(":", 3);
+        if (f.length == 3 && f[0].equals("0") && f[1].isEmpty()) {
+          v2Path = f[2];
+        } else if (f.length == 3 && ("," + f[1] + ",").contains(",memory,")) {
+          v1Path = f[2];
+        }
+      }
+    } catch (IOException e) {
+      return null;
+    }
+    if (v1Path != null) {
+      Path base = firstExisting(cgroupRoot.resolve("memory"), v1Path, "memory.usage_in_bytes");
+      if (base != null) {
+        Map<String, Long> stat = keyValues(base.resolve("memory.stat"));
+        long limit = number(base.resolve("memory.limit_in_bytes"));
+        return new CgroupMemory(1,
+            number(base.resolve("memory.usage_in_bytes")),
+            limit >= V1_UNLIMITED ? -1 : limit,
+            stat.getOrDefault("shmem", -1L),
+            stat.getOrDefault("rss", -1L),
+            stat.getOrDefault("cache", -1L),
+            keyValues(base.resolve("memory.oom_control")).getOrDefault("oom_kill", -1L));
+      }
+    }
+    if (v2Path != null) {
+      Path base = firstExisting(cgroupRoot, v2Path, "memory.current");
+      if (base != null) {
+        Map<String, Long> stat = keyValues(base.resolve("memory.stat"));
+        return new CgroupMemory(2,
+            number(base.resolve("memory.current")),
+            number(base.resolve("memory.max")),
+            stat.getOrDefault("shmem", -1L),
+            stat.getOrDefault("anon", -1L),
+            stat.getOrDefault("file", -1L),
+            keyValues(base.resolve("memory.events")).getOrDefault("oom_kill", -1L));
+      }
+    }
+    return null;
+  }
+
+  /** Our cgroup's directory; inside a cgroup namespace the path is "/" and the mount is ours. */
+  private static Path firstExisting(Path mount, String cgroupPath, String probeFile) {
+    Path own = mount.resolve(cgroupPath.startsWith("/") ? cgroupPath.substring(1) : cgroupPath);
+    if (Files.exists(own.resolve(probeFile))) {
+      return own;
+    }
+    return Files.exists(mount.resolve(probeFile)) ? mount : null;
+  }
+
+  /** A file holding one number, or "max" (v2's unlimited, as -1). -1 when unreadable. */
+  static long number(Path file) {
+    try {
+      return parseNumber(Files.readString(file));
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  static long parseNumber(String text) {
+    String t = text.trim();
+    if (t.equals("max")) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(t);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  static Map<String, Long> keyValues(Path file) {
+    try {
+      return parseKeyValues(Files.readString(file));
+    } catch (IOException e) {
+      return Map.of();
+    }
+  }
+
+  /** Lines of "name value", as memory.stat, memory.events and memory.oom_control are written. */
+  static Map<String, Long> parseKeyValues(String text) {
+    Map<String, Long> out = new HashMap<>();
+    for (String line : text.split("\n")) {
+      String[] f = line.trim().split("\\s+");
+      if (f.length == 2) {
+        try {
+          out.put(f[0], Long.parseLong(f[1]));
+        } catch (NumberFormatException ignored) {
+          // a line we do not need
+        }
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,71 @@
+package dev.pgipc.snapshot;
+
+import dev.pgipc.ipc.Errno;
+import dev.pgipc.ipc.Ipc;
+import dev.pgipc.ipc.ShmStat;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Reads each segment's header at most once in its lifetime (SPEC §3.4 rule 4). The read-only
+ * attach raises nattch for microseconds; a postmaster that starts in that instant sees its old
+ * segment ATTACHED and refuses to start, so every probe avoided is a risk avoided. A lifetime is
+ * (shmid, ctime): a recycled shmid has a new ctime.
+ */
+public final class HeaderProbeCache {
+  private record Lifetime(int shmid, long ctime) {}
+
+  private final Map<Lifetime, HeaderProbe> probes = new ConcurrentHashMap<>();
+  private final Ipc ipc;
+  private volatile long probeCount;
+
+  public HeaderProbeCache(Ipc ipc) {
+    this.ipc = ipc;
+  }
+
+  /**
+   * The header of this segment: from the cache, or probed now unless {@code deferReason} is set.
+   * Only answers that cannot change during the lifetime are cached: a header, too small, EACCES
+   * (a permission change would change ctime). A vanished segment is not cached.
+   */
+  public HeaderProbe headerOf(ShmStat stat, String deferReason) {
+    Lifetime lifetime = new Lifetime(stat.shmid(), stat.ctime());
+    HeaderProbe known = probes.get(lifetime);
+    if (known != null) {
+      return known;
+    }
+    if (stat.sizeBytes() < ShmHeader.SIZE) {
+      probes.put(lifetime, new HeaderProbe.TooSmall());
+      return probes.get(lifetime);
+    }
+    if (deferReason != null) {
+      return new HeaderProbe.Deferred(deferReason);
+    }
+    Ipc.Result<byte[]> peeked = ipc.peek(stat.shmid(), ShmHeader.SIZE);
+    probeCount++;
+    HeaderProbe probe = peeked.isOk()
+        ? new HeaderProbe.Read(ShmHeader.decode(peeked.value()))
+        : new HeaderProbe.Failed(peeked.errno());
+    if (peeked.isOk() || peeked.errno() == Errno.EACCES) {
+      probes.put(lifetime, probe);
+    }
+    return probe;
+  }
+
+  /** Forgets lifetimes that no longer exist, so the cache stays as large as the namespace. */
+  public void retainOnly(Collection<ShmStat> present) {
+    Set<Lifetime> keep = new HashSet<>();
+    for (ShmStat s : present) {
+      keep.add(new Lifetime(s.shmid(), s.ctime()));
+    }
+    probes.keySet().retainAll(keep);
+  }
+
+  /** How many times this cache attached a segment: the benchmark and the tests watch it. */
+  public long probeCount() {
+    return probeCount;
+  }
+}

@@ -1,0 +1,54 @@
+package dev.pgipc.snapshot;
+
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One process as {@code /proc/PID} shows it.
+ *
+ * @param state the state letter of /proc/PID/stat: R, S, D, T (stopped), t, Z (zombie), X, I
+ * @param startEpochMillis when it started (boot time plus its start ticks)
+ * @param attachments shmid to the number of times this process maps it ({@code /SYSV%08x} lines of
+ *     /proc/PID/maps, whose inode column is the shmid)
+ * @param dsmHandles handles of {@code /dev/shm/PostgreSQL.N} files it maps
+ * @param cwd device and inode of its working directory, null when unreadable (a backend's cwd is its
+ *     data directory)
+ */
+public record ProcessInfo(
+    int pid,
+    int ppid,
+    char state,
+    String comm,
+    String cmdline,
+    int uid,
+    long startEpochMillis,
+    Map<Integer, Integer> attachments,
+    Set<Long> dsmHandles,
+    FileId cwd) {
+
+  /** A zombie has exited; only its parent's wait is missing. It holds no memory and no attachment. */
+  public boolean isAlive() {
+    return state != 'Z' && state != 'X';
+  }
+
+  public boolean isStopped() {
+    return state == 'T' || state == 't';
+  }
+
+  /** PostgreSQL processes keep the executable's name, {@code postgres}, as their comm. */
+  public boolean isPostgres() {
+    return "postgres".equals(comm) || "postmaster".equals(comm);
+  }
+
+  /** A backend retitles itself {@code postgres: ...}; the postmaster keeps its command line. */
+  public String postgresRole() {
+    if (!isPostgres()) {
+      return null;
+    }
+    if (cmdline.startsWith("postgres: ")) {
+      String title = cmdline.substring("postgres: ".length()).trim();
+      return title.isEmpty() ? "backend" : title;
+    }
+    return "postmaster";
+  }
+}

@@ -1,0 +1,22 @@
+package dev.pgipc.snapshot;
+
+import dev.pgipc.ipc.ShmStat;
+
+/**
+ * One System V segment: the fresh IPC_STAT (or, when that failed, the /proc row and the errno) and
+ * what its header says.
+ *
+ * @param stat the freshest numbers we have: IPC_STAT when it worked, the /proc/sysvipc/shm row otherwise
+ * @param statErrno 0, or why IPC_STAT failed (PostgreSQL: EACCES foreign, EINVAL/EIDRM gone, else
+ *     analysis failure)
+ * @param rssBytes resident bytes from /proc (-1 when the kernel does not print them)
+ */
+public record SegmentObservation(ShmStat stat, int statErrno, HeaderProbe header, long rssBytes) {
+  public int shmid() {
+    return stat.shmid();
+  }
+
+  public ShmHeader headerOrNull() {
+    return header instanceof HeaderProbe.Read r ? r.header() : null;
+  }
+}

@@ -1,0 +1,30 @@
+package dev.pgipc.snapshot;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything pgipc read about one IPC namespace at one moment. Decisions are functions of this and
+ * nothing else, so they are tested without I/O.
+ *
+ * @param nowEpochMillis when the snapshot was taken
+ * @param selfPid the reader's PID, whose own brief probe attachments never count
+ * @param processes every process visible from here, by PID
+ * @param processesReadable false when /proc could not be read at all (then nobody is verified)
+ */
+public record Snapshot(
+    long nowEpochMillis,
+    int selfPid,
+    List<SegmentObservation> segments,
+    List<SemaphoreSet> semaphores,
+    List<DataDirectory> dataDirectories,
+    Map<Integer, ProcessInfo> processes,
+    boolean processesReadable,
+    List<DsmFile> dsmFiles,
+    CgroupMemory memory,
+    List<String> warnings) {
+
+  public ProcessInfo process(int pid) {
+    return processes.get(pid);
+  }
+}
