@@ -61,12 +61,13 @@ public final class Classifier {
     for (DataDirectory d : snap.dataDirectories()) {
       instances.add(assessInstance(d, snap, byShmid, byKey));
     }
-    // A segment blocks a start when an instance's simulated start stops at it.
+    // A segment blocks a start when an instance's simulated start stops at it (a running
+    // postmaster's own segment is ATTACHED too, but blocks nothing).
     Set<Integer> blocking = instances.stream()
         .filter(i -> i.state() == InstanceState.StartBlocked && i.blockingShmid() != null)
         .map(InstanceAssessment::blockingShmid)
         .collect(Collectors.toSet());
-    segments.replaceAll(s -> blocking.contains(s.shmid()) && !s.blocksStart()
+    segments.replaceAll(s -> blocking.contains(s.shmid())
         ? new SegmentAssessment(s.observation(), s.dataDirectory(), s.headerDataDir(), s.pgState(), s.creator(),
             s.attachers(), s.hiddenAttachments(), s.verdict(), s.reason(), true)
         : s);
@@ -137,9 +138,8 @@ public final class Classifier {
     long visible = attachers.stream().mapToLong(Attacher::attachments).sum();
     long hidden = Math.max(0, st.nattch() - visible);
     Judgement j = judge(s, header, creator, attachers, hidden, own, snap);
-    boolean blocks = own != null && pgState != null && pgState.blocksStart() && !st.markedForDestruction();
     return new SegmentAssessment(s, own == null ? null : own.path(), headerDir, pgState, creator, attachers, hidden,
-        j.verdict, j.reason, blocks);
+        j.verdict, j.reason, false);
   }
 
   /** Without a matching data directory every readable segment is FOREIGN to PostgreSQL. */
@@ -486,7 +486,7 @@ public final class Classifier {
     }
     List<DsmAssessment> out = new ArrayList<>();
     for (DsmFile f : snap.dsmFiles()) {
-      List<Integer> by = mappers.getOrDefault(f.handle(), List.of());
+      List<Integer> by = new ArrayList<>(mappers.getOrDefault(f.handle(), List.of()));
       by.sort(Integer::compare);
       SegmentAssessment owner = controlOwner.getOrDefault(f.handle(), itemOwner.get(f.handle()));
       Integer ownerShmid = owner == null ? null : owner.shmid();

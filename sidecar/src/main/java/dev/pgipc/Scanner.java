@@ -1,0 +1,48 @@
+package dev.pgipc;
+
+import dev.pgipc.assess.Assessment;
+import dev.pgipc.assess.Classifier;
+import dev.pgipc.ipc.Ipc;
+import dev.pgipc.snapshot.HeaderProbeCache;
+import dev.pgipc.snapshot.Snapshot;
+import dev.pgipc.snapshot.SnapshotReader;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Reads a snapshot and judges it. One instance serves repeated scans (the sidecar's loop) so its
+ * header probe cache keeps each segment probed at most once in its lifetime.
+ */
+public final class Scanner {
+  private final Ipc ipc;
+  private final HeaderProbeCache probes;
+  private final SnapshotReader reader;
+  private final Classifier classifier;
+
+  public Scanner(Ipc ipc, long minStaleSeconds) {
+    this.ipc = ipc;
+    this.probes = new HeaderProbeCache(ipc);
+    this.reader = new SnapshotReader(ipc, probes);
+    this.classifier = new Classifier(minStaleSeconds);
+  }
+
+  public Snapshot snapshot(List<Path> dataDirs) {
+    return reader.read(dataDirs, System.getenv("PGDATA"));
+  }
+
+  public Assessment scan(List<Path> dataDirs) {
+    return classifier.assess(snapshot(dataDirs));
+  }
+
+  public Classifier classifier() {
+    return classifier;
+  }
+
+  public Ipc ipc() {
+    return ipc;
+  }
+
+  public HeaderProbeCache probes() {
+    return probes;
+  }
+}
