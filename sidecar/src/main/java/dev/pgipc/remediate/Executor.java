@@ -1,0 +1,337 @@
+package dev.pgipc.remediate;
+
+import dev.pgipc.assess.Assessment;
+import dev.pgipc.assess.DsmAssessment;
+import dev.pgipc.assess.InstanceAssessment;
+import dev.pgipc.assess.SegmentAssessment;
+import dev.pgipc.assess.SemaphoreAssessment;
+import dev.pgipc.ipc.Errno;
+import dev.pgipc.ipc.Ipc;
+import dev.pgipc.ipc.ShmStat;
+import dev.pgipc.snapshot.DsmControl;
+import dev.pgipc.snapshot.ShmHeader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * Runs a plan. Every action is re-verified immediately before it runs (SPEC §3.4 rule 3): a fresh
+ * assessment must still allow it under {@link Safety}, and a last IPC_STAT must show the identity
+ * it was planned on (shmid, key, ctime) with nothing attached. Anything else refuses the action
+ * and says why. The plan itself is never trusted, so the operator's plans pass the same bar.
+ */
+public final class Executor {
+  private static final int SIGKILL = 9;
+  private static final int SIGTERM = 15;
+  private static final int SIGCONT = 18;
+
+  /** Where each outcome is recorded as it happens (audit log, Events, metrics). */
+  public interface Listener {
+    void outcome(String planId, ActionOutcome outcome);
+  }
+
+  private final Ipc ipc;
+  private final Supplier<Assessment> fresh;
+  private final Path proc;
+  private final Path devShm;
+  private final long minStaleSeconds;
+  private final Duration grace;
+  private final Listener listener;
+
+  public Executor(Ipc ipc, Supplier<Assessment> fresh, Path proc, Path devShm, long minStaleSeconds, Duration grace, Listener listener) {
+    this.ipc = ipc;
+    this.fresh = fresh;
+    this.proc = proc;
+    this.devShm = devShm;
+    this.minStaleSeconds = minStaleSeconds;
+    this.grace = grace;
+    this.listener = listener;
+  }
+
+  public RemediationResult execute(Plan plan, PlanOptions.Attestation attestation, boolean dryRun) {
+    long started = System.currentTimeMillis();
+    List<ActionOutcome> outcomes = new ArrayList<>();
+    for (PlannedAction action : plan.actions()) {
+      ActionOutcome o;
+      try {
+        o = dryRun ? dryRun(action) : run(action, attestation);
+      } catch (RuntimeException e) {
+        // a bug or an unexpected system answer refuses this action; the rest still get their own checks
+        o = outcome(action, Outcome.Failed, "unexpected error: " + e);
+      }
+      outcomes.add(o);
+      listener.outcome(plan.id(), o);
+    }
+    return new RemediationResult(plan.id(), dryRun, RemediationResult.phaseOf(outcomes), List.copyOf(outcomes), started,
+        System.currentTimeMillis());
+  }
+
+  private ActionOutcome dryRun(PlannedAction a) {
+    return outcome(a, Outcome.Skipped, "dry run: would " + verb(a.type()) + " " + a.target());
+  }
+
+  private ActionOutcome run(PlannedAction a, PlanOptions.Attestation attestation) {
+    Assessment now = fresh.get();
+    return switch (a.type()) {
+      case TerminateBackends -> terminate(a, now);
+      case RemoveSegment -> removeSegment(a, now, attestation);
+      case RemoveDsmFile -> removeDsmFile(a, now);
+      case RemoveSemaphoreSet -> removeSemaphoreSet(a, now);
+      case RemoveStaleLockFile -> removeLockFile(a, now);
+    };
+  }
+
+  // ---------------------------------------------------------------- TerminateBackends
+
+  private ActionOutcome terminate(PlannedAction a, Assessment now) {
+    SegmentAssessment s = now.segment(a.shmid());
+    String changed = identityChange(a, s == null ? null : s.observation().stat());
+    if (changed != null) {
+      return outcome(a, Outcome.Refused, changed);
+    }
+    List<Integer> allowed = new ArrayList<>();
+    List<String> refused = new ArrayList<>();
+    for (int pid : a.pids()) {
+      if (isGone(pid)) {
+        continue;
+      }
+      String why = Safety.termination(s, pid);
+      if (why == null) {
+        allowed.add(pid);
+      } else {
+        refused.add(why);
+      }
+    }
+    if (!refused.isEmpty()) {
+      // One unexplained attacher means the segment is not stale: signal nobody.
+      return outcome(a, Outcome.Refused, String.join("; ", refused));
+    }
+    if (allowed.isEmpty()) {
+      return outcome(a, Outcome.Skipped, "the processes are already gone");
+    }
+    for (int pid : allowed) {
+      int err = ipc.kill(pid, SIGTERM);
+      if (err == Errno.EPERM) {
+        return outcome(a, Outcome.Refused, "no permission to signal process " + pid + " (another user; run as its owner or root)");
+      }
+      // A stopped process does not act on SIGTERM until continued.
+      ipc.kill(pid, SIGCONT);
+    }
+    List<Integer> survivors = waitGone(allowed, grace);
+    List<Integer> killed = List.copyOf(survivors);
+    for (int pid : survivors) {
+      ipc.kill(pid, SIGKILL);
+    }
+    survivors = waitGone(survivors, Duration.ofSeconds(10));
+    if (!survivors.isEmpty()) {
+      return outcome(a, Outcome.Failed, "still alive after SIGKILL: " + survivors);
+    }
+    return outcome(a, Outcome.Done, "terminated " + allowed + (killed.isEmpty() ? " with SIGTERM" : "; SIGKILL after "
+        + grace.toSeconds() + " s for " + killed));
+  }
+
+  private List<Integer> waitGone(List<Integer> pids, Duration limit) {
+    long deadline = System.nanoTime() + limit.toNanos();
+    List<Integer> alive = new ArrayList<>(pids);
+    while (true) {
+      alive.removeIf(this::isGone);
+      if (alive.isEmpty() || System.nanoTime() > deadline) {
+        return alive;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return alive;
+      }
+    }
+  }
+
+  /** Gone or a zombie: a zombie has already dropped its memory and attachments. */
+  private boolean isGone(int pid) {
+    try {
+      String stat = Files.readString(proc.resolve(pid + "/stat"));
+      int close = stat.lastIndexOf(')');
+      return close < 0 || close + 2 >= stat.length() || stat.charAt(close + 2) == 'Z' || stat.charAt(close + 2) == 'X';
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
+  // ---------------------------------------------------------------- RemoveSegment
+
+  private ActionOutcome removeSegment(PlannedAction a, Assessment now, PlanOptions.Attestation attestation) {
+    SegmentAssessment s = now.segment(a.shmid());
+    String changed = identityChange(a, s == null ? null : s.observation().stat());
+    if (changed != null) {
+      return outcome(a, s == null ? Outcome.Skipped : Outcome.Refused, changed);
+    }
+    String why = Safety.segmentRemoval(s, attestation, now.takenAtEpochMillis(), minStaleSeconds);
+    if (why != null) {
+      return outcome(a, Outcome.Refused, why);
+    }
+    // The last look, as close to IPC_RMID as we can get: same lifetime, nobody attached.
+    Ipc.Result<ShmStat> last = ipc.stat(a.shmid());
+    if (!last.isOk()) {
+      return outcome(a, Outcome.Skipped, "already gone (" + Errno.name(last.errno()) + ")");
+    }
+    changed = identityChange(a, last.value());
+    if (changed != null || last.value().nattch() != 0) {
+      return outcome(a, Outcome.Refused, changed != null ? changed : "attached again (nattch " + last.value().nattch() + ")");
+    }
+    List<String> dsmRemoved = removeDsmNamedBy(s.header(), now);
+    int err = ipc.removeSegment(a.shmid());
+    if (err == Errno.EPERM) {
+      return outcome(a, Outcome.Refused, "no permission to remove it (owner uid " + last.value().uid() + "; run as that user or root)");
+    }
+    if (err == Errno.EINVAL || err == Errno.EIDRM) {
+      return outcome(a, Outcome.Skipped, "already gone");
+    }
+    if (err != 0) {
+      return outcome(a, Outcome.Failed, "IPC_RMID failed: " + Errno.name(err));
+    }
+    return outcome(a, Outcome.Done, "removed " + last.value().sizeBytes() + " bytes"
+        + (dsmRemoved.isEmpty() ? "" : " and DSM files " + dsmRemoved));
+  }
+
+  /**
+   * PostgreSQL's dsm_cleanup_using_control_segment: the items the control segment lists, then the
+   * control segment itself. Removing the SysV header first would lose the handle and leak them.
+   * A file the fresh assessment sees as in use is left alone.
+   */
+  private List<String> removeDsmNamedBy(ShmHeader header, Assessment now) {
+    List<String> removed = new ArrayList<>();
+    if (header == null || !header.isPostgres() || header.dsmControl() == 0) {
+      return removed;
+    }
+    Path control = devShm.resolve("PostgreSQL." + header.dsmControl());
+    try {
+      if (!Files.exists(control)) {
+        return removed;
+      }
+      List<Long> items = DsmControl.liveItems(Files.readAllBytes(control));
+      if (items == null) {
+        return removed; // fails PostgreSQL's own sanity check: not ours to interpret
+      }
+      for (Long item : items) {
+        Path p = devShm.resolve("PostgreSQL." + item);
+        if (inUse(now, p) == null && Files.deleteIfExists(p)) {
+          removed.add(p.getFileName().toString());
+        }
+      }
+      if (inUse(now, control) == null && Files.deleteIfExists(control)) {
+        removed.add(control.getFileName().toString());
+      }
+    } catch (IOException e) {
+      // the segment itself can still go; the files stay for a later RemoveDsmFile
+    }
+    return removed;
+  }
+
+  private static String inUse(Assessment now, Path file) {
+    for (DsmAssessment d : now.dsm()) {
+      if (Path.of(d.file().path()).equals(file) && d.verdict() == dev.pgipc.assess.Verdict.InUse) {
+        return d.reason();
+      }
+    }
+    return null;
+  }
+
+  /** Null when the segment is still the one planned on; otherwise what changed. */
+  static String identityChange(PlannedAction a, ShmStat s) {
+    if (s == null) {
+      return "segment " + a.shmid() + " no longer exists";
+    }
+    if (a.ctime() != null && s.ctime() != a.ctime()) {
+      return "segment " + a.shmid() + " changed: ctime " + s.ctime() + " instead of " + a.ctime() + " (removed and recreated?)";
+    }
+    // IPC_RMID while attached turns the key to 0; any other key change is another segment.
+    if (a.key() != null && s.key() != a.key() && !(s.key() == 0 && s.markedForDestruction())) {
+      return "segment " + a.shmid() + " changed: key " + s.key() + " instead of " + a.key();
+    }
+    return null;
+  }
+
+  // ---------------------------------------------------------------- files and semaphores
+
+  private ActionOutcome removeDsmFile(PlannedAction a, Assessment now) {
+    DsmAssessment d = now.dsm().stream().filter(x -> x.file().path().equals(a.path())).findFirst().orElse(null);
+    if (d == null) {
+      return outcome(a, Outcome.Skipped, "already gone");
+    }
+    String why = Safety.dsmRemoval(d);
+    if (why != null) {
+      return outcome(a, Outcome.Refused, why);
+    }
+    try {
+      Files.delete(Path.of(a.path()));
+      return outcome(a, Outcome.Done, "removed " + d.file().sizeBytes() + " bytes");
+    } catch (NoSuchFileException e) {
+      return outcome(a, Outcome.Skipped, "already gone");
+    } catch (IOException e) {
+      return outcome(a, Outcome.Refused, "cannot remove: " + e.getMessage());
+    }
+  }
+
+  private ActionOutcome removeSemaphoreSet(PlannedAction a, Assessment now) {
+    SemaphoreAssessment s = now.semaphores().stream().filter(x -> x.set().semid() == a.semid()).findFirst().orElse(null);
+    if (s == null) {
+      return outcome(a, Outcome.Skipped, "already gone");
+    }
+    if (!Objects.equals(a.key(), s.set().key()) || !a.pids().equals(List.of(s.set().lastPid()))) {
+      return outcome(a, Outcome.Refused, "semaphore set " + a.semid() + " changed since it was planned");
+    }
+    String why = Safety.semaphoreRemoval(s);
+    if (why != null) {
+      return outcome(a, Outcome.Refused, why);
+    }
+    int err = ipc.removeSemaphoreSet(a.semid());
+    return switch (err) {
+      case 0 -> outcome(a, Outcome.Done, "removed");
+      case Errno.EPERM -> outcome(a, Outcome.Refused, "no permission to remove it");
+      case Errno.EINVAL, Errno.EIDRM -> outcome(a, Outcome.Skipped, "already gone");
+      default -> outcome(a, Outcome.Failed, "IPC_RMID failed: " + Errno.name(err));
+    };
+  }
+
+  private ActionOutcome removeLockFile(PlannedAction a, Assessment now) {
+    Path file = Path.of(a.path());
+    String dir = file.getParent().toString();
+    InstanceAssessment i = now.instances().stream().filter(x -> x.dataDirectory().equals(dir)).findFirst().orElse(null);
+    if (i == null || i.postmasterPid() == null) {
+      return outcome(a, Outcome.Skipped, "no postmaster.pid any more");
+    }
+    if (!a.pids().contains(i.postmasterPid().intValue())) {
+      return outcome(a, Outcome.Refused, "postmaster.pid now names PID " + i.postmasterPid() + ", not " + a.pids());
+    }
+    String why = Safety.lockFileRemoval(i, now);
+    if (why != null) {
+      return outcome(a, Outcome.Refused, why);
+    }
+    try {
+      Files.delete(file);
+      return outcome(a, Outcome.Done, "removed; it named " + i.postmaster().name().toLowerCase().replace('_', ' ') + " PID " + i.postmasterPid());
+    } catch (NoSuchFileException e) {
+      return outcome(a, Outcome.Skipped, "already gone");
+    } catch (IOException e) {
+      return outcome(a, Outcome.Refused, "cannot remove: " + e.getMessage());
+    }
+  }
+
+  private static ActionOutcome outcome(PlannedAction a, Outcome o, String reason) {
+    return new ActionOutcome(a, o, reason, System.currentTimeMillis());
+  }
+
+  static String verb(ActionType t) {
+    return switch (t) {
+      case TerminateBackends -> "terminate";
+      case RemoveSegment, RemoveDsmFile, RemoveSemaphoreSet, RemoveStaleLockFile -> "remove";
+    };
+  }
+}

@@ -1,0 +1,21 @@
+package dev.pgipc.remediate;
+
+import java.util.List;
+
+/** The outcome of a whole plan, with the phase PgIpcStatus reports. */
+public record RemediationResult(String id, boolean dryRun, Phase phase, List<ActionOutcome> outcomes, long startedAtEpochMillis, long finishedAtEpochMillis) {
+  public enum Phase { Succeeded, PartiallySucceeded, Refused, Failed }
+
+  static Phase phaseOf(List<ActionOutcome> outcomes) {
+    long done = outcomes.stream().filter(o -> o.outcome() == Outcome.Done || o.outcome() == Outcome.Skipped).count();
+    long failed = outcomes.stream().filter(o -> o.outcome() == Outcome.Failed).count();
+    long refused = outcomes.stream().filter(o -> o.outcome() == Outcome.Refused).count();
+    if (failed == 0 && refused == 0) {
+      return Phase.Succeeded;
+    }
+    if (done > 0) {
+      return Phase.PartiallySucceeded;
+    }
+    return failed > 0 ? Phase.Failed : Phase.Refused;
+  }
+}
