@@ -45,9 +45,17 @@ public final class Classifier {
   }
 
   public Assessment assess(Snapshot snap) {
+    Map<Integer, List<ProcessInfo>> attachersByShmid = new HashMap<>();
+    for (ProcessInfo p : snap.processes().values()) {
+      if (p.pid() != snap.selfPid()) {
+        for (Integer shmid : p.attachments().keySet()) {
+          attachersByShmid.computeIfAbsent(shmid, k -> new ArrayList<>()).add(p);
+        }
+      }
+    }
     List<SegmentAssessment> segments = new ArrayList<>(snap.segments().size());
     for (SegmentObservation s : snap.segments()) {
-      segments.add(assessSegment(s, snap));
+      segments.add(assessSegment(s, snap, attachersByShmid.getOrDefault(s.shmid(), List.of())));
     }
     Map<Integer, SegmentAssessment> byShmid = new HashMap<>();
     Map<Integer, SegmentObservation> byKey = new HashMap<>();
@@ -120,7 +128,7 @@ public final class Classifier {
 
   // ---------------------------------------------------------------- segments
 
-  private SegmentAssessment assessSegment(SegmentObservation s, Snapshot snap) {
+  private SegmentAssessment assessSegment(SegmentObservation s, Snapshot snap, List<ProcessInfo> mappers) {
     ShmStat st = s.stat();
     ShmHeader header = s.headerOrNull();
     FileId headerDir = header != null && header.isPostgres() ? new FileId(header.device(), header.inode()) : null;
@@ -134,7 +142,7 @@ public final class Classifier {
     }
     PgShmemState pgState = own != null ? pgState(s, own) : foreignState(s);
     CreatorStatus creator = creatorStatus(st, snap);
-    List<Attacher> attachers = attachers(s, header, creator, snap);
+    List<Attacher> attachers = attachers(s, header, creator, snap, mappers);
     long visible = attachers.stream().mapToLong(Attacher::attachments).sum();
     long hidden = Math.max(0, st.nattch() - visible);
     Judgement j = judge(s, header, creator, attachers, hidden, own, snap);
@@ -196,6 +204,10 @@ public final class Classifier {
           : "its creator (postmaster " + st.cpid() + ") is alive");
     }
     if (st.nattch() > 0) {
+      if (!snap.attachersComplete()) {
+        return new Judgement(Verdict.Unverified, "attached, and not every process could be read to account for its "
+            + st.nattch() + " attachment(s)");
+      }
       if (hidden > 0) {
         return new Judgement(Verdict.Unverified, hidden + " of " + st.nattch()
             + " attachment(s) by processes not visible from here (no shared PID namespace?)");
@@ -254,15 +266,12 @@ public final class Classifier {
     return CreatorStatus.ALIVE;
   }
 
-  private static List<Attacher> attachers(SegmentObservation s, ShmHeader header, CreatorStatus creator, Snapshot snap) {
-    List<Attacher> out = new ArrayList<>();
-    int shmid = s.shmid();
+  private static List<Attacher> attachers(SegmentObservation s, ShmHeader header, CreatorStatus creator, Snapshot snap,
+      List<ProcessInfo> mappers) {
+    List<Attacher> out = new ArrayList<>(mappers.size());
     int cpid = s.stat().cpid();
-    for (ProcessInfo p : snap.processes().values()) {
-      Integer n = p.attachments().get(shmid);
-      if (n == null || p.pid() == snap.selfPid()) {
-        continue;
-      }
+    for (ProcessInfo p : mappers) {
+      int n = p.attachments().get(s.shmid());
       out.add(new Attacher(p.pid(), p.ppid(), p.state(), p.comm(), p.postgresRole(), n, kindOf(p, header, creator, cpid, snap)));
     }
     out.sort((a, b) -> Integer.compare(a.pid(), b.pid()));
@@ -509,7 +518,7 @@ public final class Classifier {
         // none is hidden when no segment has hidden attachments), and old enough that no postmaster
         // is between creating it and recording it in its control segment.
         long age = snap.nowEpochMillis() / 1000 - f.modifiedEpochSeconds();
-        if (snap.processesReadable() && !anyHidden && age >= minStaleSeconds) {
+        if (snap.processesReadable() && snap.attachersComplete() && !anyHidden && age >= minStaleSeconds) {
           out.add(new DsmAssessment(f, null, by, Verdict.Reclaimable,
               "named by no PostgreSQL segment and mapped by no process for " + age + " s"));
         } else {

@@ -24,6 +24,15 @@ public interface Ipc {
   /** {@code shmctl(shmid, IPC_STAT)}: a fresh nattch and identity. */
   Result<ShmStat> stat(int shmid);
 
+  /** {@code shmctl(0, IPC_INFO)}: the highest index in use in the namespace's segment array. */
+  Result<Integer> highestSegmentIndex();
+
+  /**
+   * {@code shmctl(index, SHM_STAT_ANY)} (Linux 4.17+): the IPC_STAT data of the segment at this
+   * array index, with its shmid; EINVAL for an unused index (and for every index on older kernels).
+   */
+  Result<ShmStat> statAtIndex(int index);
+
   /**
    * Reads the first {@code length} bytes of a segment: {@code shmat(SHM_RDONLY)}, copy, {@code shmdt}
    * at once. This raises nattch for microseconds; callers obey the probe rule of SPEC §3.4.

@@ -9,6 +9,8 @@ import jnr.ffi.Runtime;
 public final class NativeIpc implements Ipc {
   static final int IPC_RMID = 0;
   static final int IPC_STAT = 2;
+  static final int IPC_INFO = 3;
+  static final int SHM_STAT_ANY = 15;
   static final int SHM_RDONLY = 010000;
   static final int GETPID = 11;
   static final int GETVAL = 12;
@@ -16,14 +18,20 @@ public final class NativeIpc implements Ipc {
   /** sizeof(struct shmid_ds) with glibc >= 2.31 on 64-bit Linux. */
   static final int SHMID_DS_SIZE = 112;
 
+  /** Holds a struct shmid_ds (112 bytes) or a struct shminfo (72 bytes). */
+  static final int BUFFER_SIZE = 128;
+
   private static volatile NativeIpc instance;
 
   private final Libc libc;
   private final Runtime runtime;
+  /** One struct buffer per thread: a scan makes a thousand calls, allocating each would dominate. */
+  private final ThreadLocal<Pointer> buffers;
 
   private NativeIpc(Libc libc) {
     this.libc = libc;
     this.runtime = Runtime.getRuntime(libc);
+    this.buffers = ThreadLocal.withInitial(() -> Memory.allocateDirect(runtime, BUFFER_SIZE, true));
   }
 
   /** The process-wide binding; loading libc once is all the setup jnr-ffi needs. */
@@ -51,8 +59,24 @@ public final class NativeIpc implements Ipc {
 
   @Override
   public Result<ShmStat> stat(int shmid) {
-    Pointer buf = Memory.allocateDirect(runtime, SHMID_DS_SIZE, true);
+    Pointer buf = buffers.get();
     if (libc.shmctl(shmid, IPC_STAT, buf) < 0) {
+      return Result.failed(runtime.getLastError());
+    }
+    return Result.ok(decodeShmidDs(shmid, buf));
+  }
+
+  @Override
+  public Result<Integer> highestSegmentIndex() {
+    int r = libc.shmctl(0, IPC_INFO, buffers.get());
+    return r < 0 ? Result.failed(runtime.getLastError()) : Result.ok(r);
+  }
+
+  @Override
+  public Result<ShmStat> statAtIndex(int index) {
+    Pointer buf = buffers.get();
+    int shmid = libc.shmctl(index, SHM_STAT_ANY, buf);
+    if (shmid < 0) {
       return Result.failed(runtime.getLastError());
     }
     return Result.ok(decodeShmidDs(shmid, buf));

@@ -16,9 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * (shmid, ctime): a recycled shmid has a new ctime.
  */
 public final class HeaderProbeCache {
-  private record Lifetime(int shmid, long ctime) {}
-
-  private final Map<Lifetime, HeaderProbe> probes = new ConcurrentHashMap<>();
+  private final Map<Long, HeaderProbe> probes = new ConcurrentHashMap<>();
   private final Ipc ipc;
   private volatile long probeCount;
 
@@ -32,7 +30,7 @@ public final class HeaderProbeCache {
    * (a permission change would change ctime). A vanished segment is not cached.
    */
   public HeaderProbe headerOf(ShmStat stat, String deferReason) {
-    Lifetime lifetime = new Lifetime(stat.shmid(), stat.ctime());
+    Long lifetime = lifetime(stat.shmid(), stat.ctime());
     HeaderProbe known = probes.get(lifetime);
     if (known != null) {
       return known;
@@ -55,11 +53,23 @@ public final class HeaderProbeCache {
     return probe;
   }
 
-  /** Forgets lifetimes that no longer exist, so the cache stays as large as the namespace. */
+  /** (shmid, ctime) as one key; ctime fits 32 bits until 2106. */
+  private static Long lifetime(int shmid, long ctime) {
+    return ((long) shmid << 32) | (ctime & 0xffffffffL);
+  }
+
+  /**
+   * Forgets lifetimes that no longer exist, so the cache stays as large as the namespace. Every
+   * present segment has at most one entry, so a cache no larger than the present set has nothing
+   * to forget: the common case costs nothing.
+   */
   public void retainOnly(Collection<ShmStat> present) {
-    Set<Lifetime> keep = new HashSet<>();
+    if (probes.size() <= present.size()) {
+      return;
+    }
+    Set<Long> keep = new HashSet<>();
     for (ShmStat s : present) {
-      keep.add(new Lifetime(s.shmid(), s.ctime()));
+      keep.add(lifetime(s.shmid(), s.ctime()));
     }
     probes.keySet().retainAll(keep);
   }

@@ -9,8 +9,8 @@ import java.util.Set;
  * @param state the state letter of /proc/PID/stat: R, S, D, T (stopped), t, Z (zombie), X, I
  * @param startEpochMillis when it started (boot time plus its start ticks)
  * @param attachments shmid to the number of times this process maps it ({@code /SYSV%08x} lines of
- *     /proc/PID/maps, whose inode column is the shmid)
- * @param dsmHandles handles of {@code /dev/shm/PostgreSQL.N} files it maps
+ *     /proc/PID/maps, whose inode column is the shmid); empty when its maps were not read
+ * @param dsmHandles handles of {@code /dev/shm/PostgreSQL.N} files it maps; empty when not read
  * @param cwd device and inode of its working directory, null when unreadable (a backend's cwd is its
  *     data directory)
  */
@@ -25,6 +25,14 @@ public record ProcessInfo(
     Map<Integer, Integer> attachments,
     Set<Long> dsmHandles,
     FileId cwd) {
+
+  ProcessInfo withMaps(Map<Integer, Integer> sysv, Set<Long> dsm) {
+    return new ProcessInfo(pid, ppid, state, comm, cmdline, uid, startEpochMillis, sysv, dsm, cwd);
+  }
+
+  ProcessInfo withoutMaps() {
+    return withMaps(Map.of(), Set.of());
+  }
 
   /** A zombie has exited; only its parent's wait is missing. It holds no memory and no attachment. */
   public boolean isAlive() {

@@ -11,6 +11,8 @@ import java.util.Map;
  * @param selfPid the reader's PID, whose own brief probe attachments never count
  * @param processes every process visible from here, by PID
  * @param processesReadable false when /proc could not be read at all (then nobody is verified)
+ * @param attachersComplete every visible process's maps were read, so an attachment no process
+ *     accounts for is truly hidden; without it nothing attached is judged stale
  */
 public record Snapshot(
     long nowEpochMillis,
@@ -20,6 +22,7 @@ public record Snapshot(
     List<DataDirectory> dataDirectories,
     Map<Integer, ProcessInfo> processes,
     boolean processesReadable,
+    boolean attachersComplete,
     List<DsmFile> dsmFiles,
     CgroupMemory memory,
     List<String> warnings) {

@@ -30,7 +30,6 @@ public final class SnapshotReader {
   private final Path devShm;
   private final Path cgroupRoot;
   private final long bootEpochMillis;
-  private final long ticksPerSecond;
 
   public SnapshotReader(Ipc ipc, HeaderProbeCache probes) {
     this(ipc, probes, Path.of("/proc"), Path.of("/dev/shm"), Path.of("/sys/fs/cgroup"));
@@ -43,59 +42,120 @@ public final class SnapshotReader {
     this.devShm = devShm;
     this.cgroupRoot = cgroupRoot;
     this.bootEpochMillis = readBootTime(proc);
-    // USER_HZ is 100 on every Linux architecture pgipc supports (the ABI fixes it)
-    this.ticksPerSecond = 100;
   }
 
   /**
    * Takes a snapshot.
    *
    * @param configuredDataDirs data directories to judge segments against; when empty, they are
-   *     found from {@code $PGDATA} (passed in as {@code pgdataEnv}) and the working directories of
-   *     visible PostgreSQL processes
+   *     {@code $PGDATA} (passed in as {@code pgdataEnv}) and the working directories of the
+   *     PostgreSQL processes found holding segments
    */
   public Snapshot read(List<Path> configuredDataDirs, String pgdataEnv) {
     List<String> warnings = new ArrayList<>();
     long now = System.currentTimeMillis();
     int self = ipc.pid();
+    ProcessReader procs = new ProcessReader(proc, self, bootEpochMillis);
 
-    Map<Integer, ProcessInfo> processes = new HashMap<>();
-    Map<Integer, Path> postgresCwds = new HashMap<>();
-    boolean processesReadable = readProcesses(processes, postgresCwds, self, warnings);
-
-    Set<Path> dirs = new LinkedHashSet<>(configuredDataDirs);
-    if (dirs.isEmpty()) {
-      if (pgdataEnv != null && !pgdataEnv.isBlank()) {
-        dirs.add(Path.of(pgdataEnv));
+    Set<Path> dirPaths = new LinkedHashSet<>(configuredDataDirs);
+    boolean discover = dirPaths.isEmpty();
+    if (discover && pgdataEnv != null && !pgdataEnv.isBlank()) {
+      dirPaths.add(Path.of(pgdataEnv));
+    }
+    List<DataDirectory> dataDirs = new ArrayList<>();
+    for (Path d : dirPaths) {
+      dataDirs.add(readDataDirectory(d));
+    }
+    for (DataDirectory d : dataDirs) {
+      if (d.lockFile() != null) {
+        procs.get((int) d.lockFile().postmasterPid(), false);
       }
-      for (Path cwd : postgresCwds.values()) {
-        if (Files.exists(cwd.resolve("PG_VERSION"))) {
-          dirs.add(cwd);
+    }
+
+    List<SegmentObservation> segments = readSegments(probeDeferral(dataDirs, procs), warnings);
+    List<DsmFile> dsm = readDsmFiles(warnings);
+
+    // Who holds what. A live creator's attachers are itself and its children; a verdict that
+    // rests on attribution (an attached PostgreSQL segment whose creator is dead or invisible, or
+    // a DSM file nothing names) needs every process's maps.
+    boolean needEveryone = false;
+    Set<Long> named = new java.util.HashSet<>();
+    for (SegmentObservation s : segments) {
+      ShmHeader h = s.headerOrNull();
+      if (h == null || !h.isPostgres()) {
+        continue;
+      }
+      named.add(h.dsmControl());
+      ProcessInfo creator = procs.get(s.stat().cpid(), false);
+      boolean creatorAlive = creator != null && creator.isAlive();
+      if (creatorAlive && s.stat().nattch() > 0) {
+        procs.get(creator.pid(), true);
+        for (int child : procs.children(creator.pid())) {
+          procs.get(child, true);
+        }
+      } else if (s.stat().nattch() > 0) {
+        needEveryone = true;
+      }
+    }
+    for (DsmFile f : dsm) {
+      if (f.isControlSegment()) {
+        named.addAll(f.controlItems());
+      }
+    }
+    for (DsmFile f : dsm) {
+      needEveryone |= !named.contains(f.handle());
+    }
+    boolean processesReadable = true;
+    if (needEveryone) {
+      List<Integer> all = procs.allPids();
+      if (all == null) {
+        warnings.add("cannot list " + proc + "; no attacher can be verified");
+        processesReadable = false;
+      } else {
+        for (int pid : all) {
+          procs.get(pid, true);
         }
       }
     }
-    List<DataDirectory> dataDirs = new ArrayList<>();
-    for (Path d : dirs) {
-      dataDirs.add(readDataDirectory(d));
+    Map<Integer, ProcessInfo> snapshotProcs = procs.processes();
+    // Parents decide whether a backend is an orphan; they may not have been read yet.
+    for (ProcessInfo p : List.copyOf(snapshotProcs.values())) {
+      procs.get(p.ppid(), false);
     }
-
-    String deferProbes = probeDeferral(dataDirs, processes);
-    List<SegmentObservation> segments = readSegments(deferProbes, warnings);
     List<SemaphoreSet> semaphores = readSemaphores(warnings);
-    List<DsmFile> dsm = readDsmFiles(warnings);
+    for (SemaphoreSet set : semaphores) {
+      if (set.lastPid() != null) {
+        procs.get(set.lastPid(), false);
+      }
+    }
+    snapshotProcs = procs.processes();
+
+    if (discover) {
+      Set<Path> found = new LinkedHashSet<>();
+      for (ProcessInfo p : snapshotProcs.values()) {
+        Path cwd = procs.cwdPath(p.pid());
+        if (cwd != null && !dirPaths.contains(cwd) && Files.exists(cwd.resolve("PG_VERSION"))) {
+          found.add(cwd);
+        }
+      }
+      for (Path d : found) {
+        dataDirs.add(readDataDirectory(d));
+      }
+    }
     CgroupMemory memory = CgroupMemoryReader.read(proc, cgroupRoot);
-    return new Snapshot(now, self, segments, semaphores, dataDirs, processes, processesReadable, dsm, memory, warnings);
+    return new Snapshot(now, self, segments, semaphores, dataDirs, snapshotProcs, processesReadable, needEveryone,
+        dsm, memory, warnings);
   }
 
   /**
    * A postmaster that is starting may at any instant be judging its old segment; a probe then
    * would make it see ATTACHED and refuse to start. So no new probe while one is starting.
    */
-  static String probeDeferral(List<DataDirectory> dirs, Map<Integer, ProcessInfo> processes) {
+  static String probeDeferral(List<DataDirectory> dirs, ProcessReader processes) {
     for (DataDirectory d : dirs) {
       LockFile lock = d.lockFile();
       if (lock != null && lock.isStarting()) {
-        ProcessInfo pm = processes.get((int) lock.postmasterPid());
+        ProcessInfo pm = processes.get((int) lock.postmasterPid(), false);
         if (pm != null && pm.isAlive()) {
           return "postmaster " + pm.pid() + " of " + d.path() + " is starting";
         }
@@ -105,28 +165,72 @@ public final class SnapshotReader {
   }
 
   private List<SegmentObservation> readSegments(String deferProbes, List<String> warnings) {
+    List<ProcText.ShmRow> rows = listSegments(warnings);
+    List<SegmentObservation> out = new ArrayList<>(rows.size());
+    List<ShmStat> present = new ArrayList<>(rows.size());
+    for (ProcText.ShmRow row : rows) {
+      ShmStat stat = row.stat();
+      int errno = 0;
+      if (row.rssBytes() != FRESH) {
+        // listed by /proc: take a fresh IPC_STAT, as PostgreSQL would
+        Ipc.Result<ShmStat> fresh = ipc.stat(stat.shmid());
+        if (!fresh.isOk() && (fresh.errno() == Errno.EINVAL || fresh.errno() == Errno.EIDRM)) {
+          continue; // removed since /proc listed it: PostgreSQL would call it ENOENT, nothing to show
+        }
+        errno = fresh.errno();
+        stat = fresh.isOk() ? fresh.value() : stat;
+      }
+      present.add(stat);
+      HeaderProbe header = errno == 0 ? probes.headerOf(stat, deferProbes) : new HeaderProbe.Failed(errno);
+      out.add(new SegmentObservation(stat, errno, header, row.rssBytes() == FRESH ? -1 : row.rssBytes()));
+    }
+    probes.retainOnly(present);
+    return out;
+  }
+
+  /** Marks rows that came from SHM_STAT_ANY, which are already IPC_STAT-fresh. */
+  private static final long FRESH = Long.MIN_VALUE;
+
+  /**
+   * Every segment of our IPC namespace. SHM_STAT_ANY over the array indexes gives IPC_STAT data
+   * directly, with no text to parse and no permission needed; it is ten times cheaper than
+   * /proc/sysvipc/shm, which remains the fallback for kernels before 4.17.
+   */
+  private List<ProcText.ShmRow> listSegments(List<String> warnings) {
+    Ipc.Result<Integer> highest = ipc.highestSegmentIndex();
+    if (highest.isOk() && statAnyWorks != Boolean.FALSE) {
+      List<ProcText.ShmRow> rows = new ArrayList<>();
+      int einval = 0;
+      for (int i = 0; i <= highest.value(); i++) {
+        Ipc.Result<ShmStat> r = ipc.statAtIndex(i);
+        if (r.isOk()) {
+          rows.add(new ProcText.ShmRow(r.value(), FRESH, -1));
+        } else if (r.errno() == Errno.EINVAL) {
+          einval++;
+        }
+      }
+      if (!rows.isEmpty()) {
+        statAnyWorks = Boolean.TRUE;
+        return rows;
+      }
+      if (statAnyWorks == Boolean.TRUE || einval == 0) {
+        return rows;
+      }
+      // every index answered EINVAL: either no segment at all, or a kernel without SHM_STAT_ANY
+    }
     String text = readText(proc.resolve("sysvipc/shm"), warnings);
     if (text == null) {
       return List.of();
     }
     List<ProcText.ShmRow> rows = ProcText.parseShm(text, warnings);
-    List<SegmentObservation> out = new ArrayList<>(rows.size());
-    List<ShmStat> present = new ArrayList<>(rows.size());
-    for (ProcText.ShmRow row : rows) {
-      Ipc.Result<ShmStat> fresh = ipc.stat(row.stat().shmid());
-      if (!fresh.isOk() && (fresh.errno() == Errno.EINVAL || fresh.errno() == Errno.EIDRM)) {
-        continue; // removed since /proc listed it: PostgreSQL would call it ENOENT, nothing to show
-      }
-      ShmStat stat = fresh.isOk() ? fresh.value() : row.stat();
-      present.add(stat);
-      HeaderProbe header = fresh.isOk()
-          ? probes.headerOf(stat, deferProbes)
-          : new HeaderProbe.Failed(fresh.errno());
-      out.add(new SegmentObservation(stat, fresh.errno(), header, row.rssBytes()));
+    if (!rows.isEmpty() && statAnyWorks == null) {
+      statAnyWorks = Boolean.FALSE;
     }
-    probes.retainOnly(present);
-    return out;
+    return rows;
   }
+
+  /** Learned on the first scan that finds a segment: null until then. */
+  private volatile Boolean statAnyWorks;
 
   private List<SemaphoreSet> readSemaphores(List<String> warnings) {
     Path p = proc.resolve("sysvipc/sem");
@@ -213,71 +317,6 @@ public final class SnapshotReader {
       lockError = "cannot read " + pidFile + ": " + describe(e);
     }
     return new DataDirectory(dir.toString(), id, statError, version, lock, lockError, owner);
-  }
-
-  private boolean readProcesses(Map<Integer, ProcessInfo> out, Map<Integer, Path> postgresCwds, int self, List<String> warnings) {
-    try (DirectoryStream<Path> pids = Files.newDirectoryStream(proc)) {
-      for (Path p : pids) {
-        String name = p.getFileName().toString();
-        if (name.isEmpty() || name.charAt(0) < '1' || name.charAt(0) > '9' || !name.chars().allMatch(Character::isDigit)) {
-          continue;
-        }
-        ProcessInfo info = readProcess(p, self, postgresCwds);
-        if (info != null) {
-          out.put(info.pid(), info);
-        }
-      }
-      return true;
-    } catch (IOException e) {
-      warnings.add("cannot list " + proc + ": " + describe(e) + "; no attacher can be verified");
-      return false;
-    }
-  }
-
-  private ProcessInfo readProcess(Path dir, int self, Map<Integer, Path> postgresCwds) {
-    try {
-      ProcText.PidStat st = ProcText.parsePidStat(Files.readString(dir.resolve("stat"), StandardCharsets.ISO_8859_1));
-      if (st == null) {
-        return null;
-      }
-      int uid = ProcText.parseRealUid(Files.readString(dir.resolve("status"), StandardCharsets.ISO_8859_1));
-      ProcText.Mappings maps = st.pid() == self || st.state() == 'Z'
-          ? new ProcText.Mappings(Map.of(), Set.of()) // our own probe maps are transient; zombies map nothing
-          : readMaps(dir);
-      boolean postgres = "postgres".equals(st.comm()) || "postmaster".equals(st.comm());
-      String cmdline = "";
-      FileId cwd = null;
-      if (postgres) {
-        cmdline = ProcText.cmdline(Files.readAllBytes(dir.resolve("cmdline")));
-        try {
-          Path link = dir.resolve("cwd");
-          Map<String, Object> a = Files.readAttributes(link, "unix:dev,ino");
-          cwd = new FileId((Long) a.get("dev"), (Long) a.get("ino"));
-          postgresCwds.put(st.pid(), Files.readSymbolicLink(link));
-        } catch (IOException | UnsupportedOperationException unreadable) {
-          // another user's process and we are not root: its data directory stays unknown
-        }
-      }
-      long start = bootEpochMillis + st.startTicks() * 1000 / ticksPerSecond;
-      return new ProcessInfo(st.pid(), st.ppid(), st.state(), st.comm(), cmdline, uid, start,
-          maps.sysvAttachments(), maps.dsmHandles(), cwd);
-    } catch (NoSuchFileException | AccessDeniedException gone) {
-      return null; // exited while we read it, or hidden (hidepid): not an attacher we can see
-    } catch (IOException e) {
-      return null;
-    }
-  }
-
-  /**
-   * Another user's maps are unreadable unless we are root; that process then shows no attachment,
-   * so its attachments count as hidden and nothing it might hold is judged stale.
-   */
-  private static ProcText.Mappings readMaps(Path dir) throws IOException {
-    try {
-      return ProcText.parseMaps(new String(Files.readAllBytes(dir.resolve("maps")), StandardCharsets.ISO_8859_1));
-    } catch (AccessDeniedException e) {
-      return new ProcText.Mappings(Map.of(), Set.of());
-    }
   }
 
   private static long readBootTime(Path proc) {

@@ -284,7 +284,7 @@ class ClassifierTest {
     var snap = new SnapshotBuilder().dataDir("/data", INO, lock(100, -1, "ready")).build();
     var root = new dev.pgipc.snapshot.ProcessInfo(100, 1, 'S', "sshd", "sshd", 0, 0, java.util.Map.of(), java.util.Set.of(), null);
     var withRoot = new dev.pgipc.snapshot.Snapshot(snap.nowEpochMillis(), snap.selfPid(), snap.segments(), snap.semaphores(),
-        snap.dataDirectories(), java.util.Map.of(100, root), true, snap.dsmFiles(), null, List.of());
+        snap.dataDirectories(), java.util.Map.of(100, root), true, true, snap.dsmFiles(), null, List.of());
     assertEquals(InstanceState.Stopped, classifier.assess(withRoot).instances().get(0).state());
   }
 

@@ -1,0 +1,150 @@
+package dev.pgipc.snapshot;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads /proc/PID entries for one snapshot, each at most once, and only those asked for: reading
+ * every process's maps costs far more than everything else a scan does, and is needed only when a
+ * verdict depends on who is attached.
+ */
+final class ProcessReader {
+  private final Path proc;
+  private final int self;
+  private final long bootEpochMillis;
+  private final Map<Integer, ProcessInfo> read = new HashMap<>();
+  private final Map<Integer, Path> cwdPaths = new HashMap<>();
+
+  /** USER_HZ is 100 on every Linux architecture pgipc supports (the ABI fixes it). */
+  private static final long TICKS_PER_SECOND = 100;
+
+  ProcessReader(Path proc, int self, long bootEpochMillis) {
+    this.proc = proc;
+    this.self = self;
+    this.bootEpochMillis = bootEpochMillis;
+  }
+
+  /** The process, with its maps when asked; null if it does not exist (or cannot be read at all). */
+  ProcessInfo get(int pid, boolean withMaps) {
+    if (pid <= 0) {
+      return null;
+    }
+    ProcessInfo known = read.get(pid);
+    if (known != null && (!withMaps || known.attachments() != null)) {
+      return known;
+    }
+    if (known == null && read.containsKey(pid)) {
+      return null; // looked for before: gone
+    }
+    ProcessInfo info = readProcess(pid, withMaps, known);
+    read.put(pid, info);
+    return info;
+  }
+
+  /** Children of a process's main thread (/proc/PID/task/PID/children); empty when unavailable. */
+  List<Integer> children(int pid) {
+    List<Integer> out = new ArrayList<>();
+    try {
+      for (String s : Files.readString(proc.resolve(pid + "/task/" + pid + "/children")).trim().split("\\s+")) {
+        if (!s.isEmpty()) {
+          out.add(Integer.parseInt(s));
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // not supported by this kernel, or the process is gone
+    }
+    return out;
+  }
+
+  /** Every PID in /proc; null when /proc cannot be listed. */
+  List<Integer> allPids() {
+    List<Integer> out = new ArrayList<>();
+    try (DirectoryStream<Path> pids = Files.newDirectoryStream(proc)) {
+      for (Path p : pids) {
+        String name = p.getFileName().toString();
+        if (!name.isEmpty() && name.charAt(0) >= '1' && name.charAt(0) <= '9' && name.chars().allMatch(Character::isDigit)) {
+          out.add(Integer.parseInt(name));
+        }
+      }
+      return out;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** Processes read so far; absent entries for PIDs that were asked for and do not exist. */
+  Map<Integer, ProcessInfo> processes() {
+    Map<Integer, ProcessInfo> out = new HashMap<>();
+    read.forEach((pid, info) -> {
+      if (info != null) {
+        out.put(pid, info.attachments() == null ? info.withoutMaps() : info);
+      }
+    });
+    return out;
+  }
+
+  /** Where a PostgreSQL process works: its data directory. */
+  Path cwdPath(int pid) {
+    return cwdPaths.get(pid);
+  }
+
+  private ProcessInfo readProcess(int pid, boolean withMaps, ProcessInfo known) {
+    Path dir = proc.resolve(Integer.toString(pid));
+    try {
+      ProcessInfo base = known;
+      if (base == null) {
+        ProcText.PidStat st = ProcText.parsePidStat(Files.readString(dir.resolve("stat"), StandardCharsets.ISO_8859_1));
+        if (st == null) {
+          return null;
+        }
+        int uid = ProcText.parseRealUid(Files.readString(dir.resolve("status"), StandardCharsets.ISO_8859_1));
+        boolean postgres = "postgres".equals(st.comm()) || "postmaster".equals(st.comm());
+        String cmdline = "";
+        FileId cwd = null;
+        if (postgres) {
+          cmdline = ProcText.cmdline(Files.readAllBytes(dir.resolve("cmdline")));
+          try {
+            Path link = dir.resolve("cwd");
+            Map<String, Object> a = Files.readAttributes(link, "unix:dev,ino");
+            cwd = new FileId((Long) a.get("dev"), (Long) a.get("ino"));
+            cwdPaths.put(pid, Files.readSymbolicLink(link));
+          } catch (IOException | UnsupportedOperationException unreadable) {
+            // another user's process and we are not root: its data directory stays unknown
+          }
+        }
+        long start = bootEpochMillis + st.startTicks() * 1000 / TICKS_PER_SECOND;
+        base = new ProcessInfo(st.pid(), st.ppid(), st.state(), st.comm(), cmdline, uid, start, null, null, cwd);
+      }
+      if (!withMaps) {
+        return base;
+      }
+      ProcText.Mappings maps = pid == self || base.state() == 'Z'
+          ? new ProcText.Mappings(Map.of(), Set.of()) // our own probes are transient; zombies map nothing
+          : readMaps(dir);
+      return base.withMaps(maps.sysvAttachments(), maps.dsmHandles());
+    } catch (IOException e) {
+      return known; // exited while we read it, or hidden (hidepid)
+    }
+  }
+
+  /**
+   * Another user's maps are unreadable unless we are root; that process then shows no attachment,
+   * so its attachments stay unaccounted for and nothing it might hold is judged stale.
+   */
+  private static ProcText.Mappings readMaps(Path dir) throws IOException {
+    try {
+      return ProcText.parseMaps(new String(Files.readAllBytes(dir.resolve("maps")), StandardCharsets.ISO_8859_1));
+    } catch (AccessDeniedException e) {
+      return new ProcText.Mappings(Map.of(), Set.of());
+    }
+  }
+}
