@@ -9,8 +9,11 @@ import dev.pgipc.ipc.Errno;
 import dev.pgipc.ipc.Ipc;
 import dev.pgipc.ipc.ShmStat;
 import dev.pgipc.snapshot.DsmControl;
+import dev.pgipc.snapshot.LockFile;
+import dev.pgipc.snapshot.LockFileParser;
 import dev.pgipc.snapshot.ShmHeader;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -314,13 +317,42 @@ public final class Executor {
     if (why != null) {
       return outcome(a, Outcome.Refused, why);
     }
+    // The postmaster also locked its socket with the same PID and PostgreSQL applies the same
+    // kill(pid, 0) test to it, so a zombie's socket lock blocks the start just the same.
+    Path socketLock = socketLockOf(file);
     try {
       Files.delete(file);
-      return outcome(a, Outcome.Done, "removed; it named " + i.postmaster().name().toLowerCase().replace('_', ' ') + " PID " + i.postmasterPid());
+      String also = "";
+      if (socketLock != null && namesPid(socketLock, i.postmasterPid()) && Files.deleteIfExists(socketLock)) {
+        also = " and " + socketLock;
+      }
+      return outcome(a, Outcome.Done, "removed" + also + "; it named " + i.postmaster().name().toLowerCase().replace('_', ' ')
+          + " PID " + i.postmasterPid());
     } catch (NoSuchFileException e) {
       return outcome(a, Outcome.Skipped, "already gone");
     } catch (IOException e) {
       return outcome(a, Outcome.Refused, "cannot remove: " + e.getMessage());
+    }
+  }
+
+  /** {@code <socket dir>/.s.PGSQL.<port>.lock} from lines 5 and 4 of postmaster.pid, if both are there. */
+  private static Path socketLockOf(Path pidFile) {
+    try {
+      LockFile lock = LockFileParser.parse(Files.readString(pidFile, StandardCharsets.ISO_8859_1));
+      if (lock.socketDir().isBlank() || lock.port().isEmpty()) {
+        return null;
+      }
+      return Path.of(lock.socketDir()).resolve(".s.PGSQL." + lock.port().getAsInt() + ".lock");
+    } catch (IOException | LockFileParser.BogusLockFileException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static boolean namesPid(Path lockFile, long pid) {
+    try {
+      return LockFileParser.parse(Files.readString(lockFile, StandardCharsets.ISO_8859_1)).postmasterPid() == pid;
+    } catch (IOException | LockFileParser.BogusLockFileException e) {
+      return false;
     }
   }
 

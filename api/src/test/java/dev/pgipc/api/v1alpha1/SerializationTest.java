@@ -1,0 +1,76 @@
+package dev.pgipc.api.v1alpha1;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import org.junit.jupiter.api.Test;
+
+class SerializationTest {
+
+  static final KubernetesSerialization K8S = new KubernetesSerialization();
+
+  @Test
+  void policyRoundTripsThroughYaml() {
+    var p = Fixtures.policy();
+    String yaml = K8S.asYaml(p);
+    assertTrue(yaml.contains("apiVersion: \"pgipc.dev/v1alpha1\""), yaml);
+    assertTrue(yaml.contains("kind: \"PgIpcPolicy\""), yaml);
+    var back = K8S.unmarshal(yaml, PgIpcPolicy.class);
+    assertEquals(yaml, K8S.asYaml(back));
+    assertEquals(Mode.Remediate, back.getSpec().getMode());
+    assertEquals("app", back.getSpec().getSelector().getMatchLabels().keySet().iterator().next());
+    assertTrue(back.getStatus().isConditionTrue(PgIpcPolicyStatus.READY));
+  }
+
+  @Test
+  void statusRoundTripsThroughYamlAndGenericUnmarshal() {
+    var s = Fixtures.status();
+    String yaml = K8S.asYaml(s);
+    var back = K8S.unmarshal(yaml, PgIpcStatus.class);
+    assertEquals(yaml, K8S.asYaml(back));
+    assertEquals(4294967295L, back.getSpec().getRemediation().getActions().get(1).getKey());
+    assertEquals(Verdict.Orphaned, back.getStatus().getSegments().get(0).getVerdict());
+    assertEquals(PgSegmentState.ATTACHED, back.getStatus().getSegments().get(0).getPgState());
+    assertTrue(back.getStatus().getSegments().get(0).getAttachers().get(0).getOrphan());
+    // kind/apiVersion are registered, so a plain unmarshal gives the typed class
+    Object typed = K8S.unmarshal(yaml);
+    assertTrue(typed instanceof PgIpcStatus, typed.getClass().getName());
+  }
+
+  @Test
+  void emptyFieldsAreNotWritten() {
+    var s = new PgIpcStatus();
+    s.setMetadata(new ObjectMetaBuilder().withName("x").build());
+    String json = K8S.asJson(s);
+    assertEquals("{\"apiVersion\":\"pgipc.dev/v1alpha1\",\"kind\":\"PgIpcStatus\",\"metadata\":{\"name\":\"x\"},"
+        + "\"spec\":{},\"status\":{\"instances\":[],\"segments\":[],\"dsm\":[],\"semaphores\":[]}}", json);
+    var action = new RemediationAction();
+    action.setType(ActionType.RemoveDsmFile);
+    assertFalse(K8S.asJson(action).contains("null"));
+  }
+
+  @Test
+  void policyDefaultsMatchSpec() {
+    var spec = K8S.unmarshal("selector: {matchLabels: {app: pg}}\n", PgIpcPolicySpec.class);
+    assertEquals("postgres", spec.getPostgresContainer());
+    assertEquals(Mode.DryRun, spec.getMode());
+    assertTrue(spec.getActions().getRemoveOrphanedSegments());
+    assertFalse(spec.getActions().getTerminateOrphanedBackends());
+    assertTrue(spec.getActions().getReclaimLeakedSegments());
+    assertTrue(spec.getActions().getRemoveOrphanedDsm());
+    assertFalse(spec.getActions().getRemoveStaleLockFile());
+    assertEquals(0, spec.getActions().getDeletePodAfterFailedAttempts());
+    assertEquals(30, spec.getSafety().getMinStaleSeconds());
+    assertEquals(3, spec.getSafety().getMaxRemediationsPerPodPerHour());
+    assertEquals(1, spec.getSafety().getMaxConcurrentRemediations());
+    assertFalse(spec.getSafety().getPaused());
+    // a partial object keeps the other defaults
+    var partial = K8S.unmarshal("actions: {terminateOrphanedBackends: true}\n", PgIpcPolicySpec.class);
+    assertTrue(partial.getActions().getTerminateOrphanedBackends());
+    assertTrue(partial.getActions().getRemoveOrphanedSegments());
+    assertTrue(new RemediationRequest().getDryRun(), "dry run is the default everywhere");
+  }
+}
