@@ -26,11 +26,6 @@ final class Leftovers {
     OPEN.remove(c);
   }
 
-  /** How many registered resources of this type are open (e.g. other clusters sharing /dev/shm). */
-  static long count(Class<?> type) {
-    return OPEN.stream().filter(type::isInstance).count();
-  }
-
   private static void closeAll() {
     for (AutoCloseable c : new ArrayList<>(List.copyOf(OPEN))) {
       try {

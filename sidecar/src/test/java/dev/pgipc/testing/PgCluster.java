@@ -39,7 +39,6 @@ public final class PgCluster implements AutoCloseable {
   private final UserPrincipal postgresUser;
   private final int postgresUid;
   private final int dataDirKey;
-  private final Set<String> dsmBefore;
   /** Everything close() must clean up, gathered as the cluster runs. */
   private final Set<Integer> knownPostmasters = new LinkedHashSet<>();
   private final Set<Integer> stoppedPids = new LinkedHashSet<>();
@@ -147,7 +146,6 @@ public final class PgCluster implements AutoCloseable {
     this.postgresUid = (Integer) Files.getAttribute(base, "unix:uid");
     this.dataDirKey = (int) (long) (Long) Files.getAttribute(dataDir(), "unix:ino");
     this.shmKeys.add(dataDirKey);
-    this.dsmBefore = PgFiles.dsmFiles();
   }
 
   /** initdb into a fresh directory under {@code parent} (chowned to postgres); not started yet. */
@@ -563,9 +561,11 @@ public final class PgCluster implements AutoCloseable {
     return targets;
   }
 
+  /** Also notes each segment's DSM control handle (header offset 24), which names its DSM files. */
   private void removeSegments() {
     for (ProcShm.Row row : ProcShm.read()) {
       if (row.key() != 0 && shmKeys.contains(row.key()) && row.cuid() == postgresUid) {
+        dsmSeen.addAll(DsmFiles.ofSegment(row.shmid(), bins.major()));
         int errno = NativeIpc.get().removeSegment(row.shmid());
         if (errno != 0 && errno != 22 && errno != 43) {
           throw new IllegalStateException("IPC_RMID " + row.shmid() + " failed: errno " + errno);
@@ -574,15 +574,12 @@ public final class PgCluster implements AutoCloseable {
     }
   }
 
-  /** Files this cluster mapped; plus, when no other cluster is open, any new postgres-owned one. */
+  /**
+   * Only files known to be ours (mapped by our postmasters, or listed by our segments' DSM control):
+   * other PostgreSQL servers on the machine share /dev/shm, so "new since we started" is not enough.
+   */
   private void removeDsmFiles() {
-    Set<String> doomed = new TreeSet<>(dsmSeen);
-    if (Leftovers.count(PgCluster.class) == 0) {
-      Set<String> created = PgFiles.dsmFiles();
-      created.removeAll(dsmBefore);
-      doomed.addAll(created);
-    }
-    for (String name : doomed) {
+    for (String name : dsmSeen) {
       Path f = PgFiles.DEV_SHM.resolve(name);
       try {
         if (Files.exists(f) && Files.getOwner(f).equals(postgresUser)) {

@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -147,11 +149,13 @@ class PgClusterTest {
     private final List<Integer> pids = new ArrayList<>();
     private final List<Integer> keys = new ArrayList<>();
     private final List<Path> dirs = new ArrayList<>();
+    private final Set<String> dsm = new TreeSet<>();
 
     void watch(PgCluster pg) {
       pg.pidFile().ifPresent(pf -> {
         pids.add(pf.pid());
         pids.addAll(Procs.descendants(pf.pid()));
+        dsm.addAll(PgFiles.dsmMappedBy(pf.pid()));
       });
       pids.add(pg.subreaperPid());
       keys.add(pg.dataDirKey());
@@ -164,6 +168,7 @@ class PgClusterTest {
         assertTrue(ProcShm.byKey(key).isEmpty(), "segment left with key " + key);
       }
       assertTrue(dirs.stream().noneMatch(Files::exists), "directories left: " + dirs);
+      assertTrue(dsm.stream().noneMatch(n -> Files.exists(PgFiles.DEV_SHM.resolve(n))), "DSM left: " + dsm);
     }
   }
 }

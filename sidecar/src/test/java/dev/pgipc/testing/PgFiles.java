@@ -87,17 +87,6 @@ final class PgFiles {
     });
   }
 
-  /** Names of {@code /dev/shm/PostgreSQL.*} files now. */
-  static Set<String> dsmFiles() {
-    try (Stream<Path> s = Files.list(DEV_SHM)) {
-      return s.map(p -> p.getFileName().toString())
-          .filter(n -> n.startsWith("PostgreSQL."))
-          .collect(Collectors.toCollection(TreeSet::new));
-    } catch (IOException e) {
-      return new TreeSet<>();
-    }
-  }
-
   /** DSM files a process has mapped (seen in /proc/PID/maps), e.g. the postmaster's control segment. */
   static Set<String> dsmMappedBy(int pid) {
     try (Stream<String> lines = Files.lines(Path.of("/proc", Integer.toString(pid), "maps"))) {
