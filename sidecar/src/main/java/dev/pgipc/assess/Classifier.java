@@ -29,12 +29,6 @@ import java.util.stream.Collectors;
  * or {@code Unverified}; the planner removes neither.
  */
 public final class Classifier {
-  /**
-   * /proc/stat's btime has whole seconds and a segment's ctime too; a real creator started no later
-   * than its segment's ctime, so only a start this much later proves the PID was reused.
-   */
-  static final long START_SLACK_MILLIS = 2_000;
-
   /** PostgreSQL gives up after this many keys (sysv_shmem.c, sysv_sema.c). */
   private static final int MAX_KEYS_TRIED = 1000;
 
@@ -255,15 +249,7 @@ public final class Classifier {
       return CreatorStatus.NOT_VISIBLE;
     }
     ProcessInfo p = snap.process(st.cpid());
-    if (p == null || !p.isAlive()) {
-      return CreatorStatus.DEAD;
-    }
-    // A creator started before it created the segment; a later start is another process with a
-    // reused PID. ctime only moves forward (IPC_SET), so this never declares a real creator dead.
-    if (p.startEpochMillis() > st.ctime() * 1000 + START_SLACK_MILLIS) {
-      return CreatorStatus.DEAD;
-    }
-    return CreatorStatus.ALIVE;
+    return p != null && p.couldHaveCreated(st) ? CreatorStatus.ALIVE : CreatorStatus.DEAD;
   }
 
   private static List<Attacher> attachers(SegmentObservation s, ShmHeader header, CreatorStatus creator, Snapshot snap,
@@ -443,7 +429,7 @@ public final class Classifier {
       return p.cwd().equals(d.id());
     }
     if (lock.startTime().isPresent()) {
-      return Math.abs(p.startEpochMillis() - lock.startTime().getAsLong() * 1000) <= START_SLACK_MILLIS;
+      return Math.abs(p.startEpochMillis() - lock.startTime().getAsLong() * 1000) <= ProcessInfo.START_SLACK_MILLIS;
     }
     return true; // nothing to contradict it: assume alive, the safe side
   }

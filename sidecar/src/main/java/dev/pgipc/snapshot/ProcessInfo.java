@@ -39,6 +39,21 @@ public record ProcessInfo(
     return state != 'Z' && state != 'X';
   }
 
+  /**
+   * /proc/stat's btime has whole seconds and a segment's ctime too; a real creator started no later
+   * than its segment's ctime, so only a start this much later proves the PID was reused.
+   */
+  public static final long START_SLACK_MILLIS = 2_000;
+
+  /**
+   * Whether this process can be the creator of a segment: alive, and started before the segment
+   * was created. A later start is another process that reused the PID; ctime only moves forward
+   * (IPC_SET), so a real creator is never declared dead by this.
+   */
+  public boolean couldHaveCreated(dev.pgipc.ipc.ShmStat segment) {
+    return isAlive() && startEpochMillis <= segment.ctime() * 1000 + START_SLACK_MILLIS;
+  }
+
   public boolean isStopped() {
     return state == 'T' || state == 't';
   }

@@ -87,7 +87,7 @@ public final class SnapshotReader {
       }
       named.add(h.dsmControl());
       ProcessInfo creator = procs.get(s.stat().cpid(), false);
-      boolean creatorAlive = creator != null && creator.isAlive();
+      boolean creatorAlive = creator != null && creator.couldHaveCreated(s.stat());
       if (creatorAlive && s.stat().nattch() > 0) {
         procs.get(creator.pid(), true);
         for (int child : procs.children(creator.pid())) {
