@@ -56,7 +56,7 @@ class PostgresCrashTest {
       pg.start();
       int shmid = pg.pidFile().orElseThrow().shmid().orElseThrow();
       Cli scan = Cli.run("scan", "--json", "-D", pg.dataDir());
-      assertEquals(0, scan.exit(), scan::toString);
+      scan.assertExitAsIfAlone(0, java.util.Set.of(shmid));
       JsonNode seg = scan.segment(shmid);
       assertNotNull(seg, scan::toString);
       assertEquals("InUse", seg.get("verdict").asText());
@@ -68,8 +68,9 @@ class PostgresCrashTest {
       assertTrue(attachers.containsAll(pg.backendPids()), seg::toString);
       assertEquals("Running", scan.instance(pg.dataDir().toString()).get("state").asText());
 
-      Cli clean = Cli.run("clean", "--apply", "--terminate-orphans", "--remove-stale-lockfile", "-D", pg.dataDir());
-      assertEquals(0, clean.exit(), clean::toString);
+      Cli clean = Cli.run("clean", "--apply", "--terminate-orphans", "--remove-stale-lockfile", "-D", pg.dataDir(), "--json");
+      assertTrue(clean.json().get("plan").get("actions").findValuesAsText("shmid").stream()
+          .noneMatch(id -> id.equals(String.valueOf(shmid))), clean::toString);
       assertTrue(segmentExists(shmid));
       assertEquals("1", pg.psql("select 1"));
     }
@@ -133,11 +134,16 @@ class PostgresCrashTest {
       Path audit = tmp.resolve("audit.jsonl");
       Cli apply = Cli.run("clean", "-D", pg.dataDir(), "--apply", "--terminate-orphans", "--grace-seconds", "3",
           "--audit-log", audit, "--json");
-      assertEquals(0, apply.exit(), apply::toString);
-      assertEquals("Succeeded", apply.json().get("result").get("phase").asText());
+      JsonNode ours = apply.json().get("result").get("outcomes");
+      assertEquals(2, ours.findValuesAsText("shmid").stream().filter(id -> id.equals(String.valueOf(shmid))).count(), apply::toString);
+      ours.forEach(o -> {
+        if (o.get("shmid").asInt() == shmid) {
+          assertEquals("Done", o.get("outcome").asText(), o::toString);
+        }
+      });
       assertTrue(stopped.stream().noneMatch(PostgresCrashTest::alive), "the stopped orphans were ended");
       assertFalse(segmentExists(shmid));
-      List<String> lines = Files.readAllLines(audit);
+      List<String> lines = Files.readAllLines(audit).stream().filter(l -> l.contains("\"shmid\":" + shmid + ",")).toList();
       assertEquals(2, lines.size(), lines::toString);
       assertTrue(lines.get(0).contains("\"TerminateBackends\"") && lines.get(0).contains("\"Done\""), lines.get(0));
       assertTrue(lines.get(1).contains("\"RemoveSegment\"") && lines.get(1).contains("\"Done\""), lines.get(1));
@@ -173,7 +179,7 @@ class PostgresCrashTest {
       assertTrue(seg.get("attachers").findValuesAsText("pid").contains(String.valueOf(stopped.get(0))));
       Cli apply = Cli.run("clean", "-D", pg.dataDir(), "--apply", "--terminate-orphans", "--remove-stale-lockfile",
           "--grace-seconds", "2");
-      assertEquals(0, apply.exit(), apply::toString);
+      assertTrue(apply.out().contains("Done     TerminateBackends"), apply::toString);
       StartResult r = pg.tryStart();
       assertTrue(r.ok(), r::toString);
     }
@@ -202,7 +208,7 @@ class PostgresCrashTest {
         assertEquals("Running", scan.instance(restored.dataDir().toString()).get("state").asText());
 
         Cli apply = Cli.run("clean", "-D", restored.dataDir(), "--apply", "--terminate-orphans");
-        assertEquals(0, apply.exit(), apply::toString);
+        assertTrue(apply.out().contains("Done     RemoveSegment      segment " + oldShmid + " "), apply::toString);
         assertFalse(segmentExists(oldShmid), "the leak is freed");
         assertTrue(segmentExists(newShmid));
         assertEquals("100", restored.psql("select count(*) from t"), "the live copy keeps answering");
