@@ -12,10 +12,12 @@
  *   reaper                      a pod init: PR_SET_CHILD_SUBREAPER, spawns what it is told on
  *                               stdin (tab-separated commands, see reaper()), never reaps unless
  *                               told, and on "killall" or stdin EOF SIGKILLs every descendant and
- *                               reaps them all, so nothing (not even a zombie) outlives it.
- *   cluster TAG DIR N MASK FLAGS
+ *                               reaps them all, so nothing (not even a zombie) outlives it; at
+ *                               stdin EOF it also IPC_RMIDs the segments its children created.
+ *   cluster TAG DIR N MASK FLAGS PORT SOCKDIR
  *                               a postmaster: chdir(DIR); CreateLockFile's stale-PID and in-use
- *                               checks; PGSharedMemoryCreate's key walk from the inode (ATTACHED or
+ *                               checks for postmaster.pid, then for SOCKDIR/.s.PGSQL.PORT.lock
+ *                               (same first five lines); PGSharedMemoryCreate's key walk from the inode (ATTACHED or
  *                               ANALYSIS_FAILURE -> FATAL, FOREIGN -> next key, UNATTACHED ->
  *                               IPC_RMID and retry, ENOENT -> retry); shmat, the 56-byte header;
  *                               postmaster.pid exactly like PostgreSQL; N backends re-exec'd as
@@ -148,13 +150,81 @@ static void write_header(void *p, size_t total, uint64_t dev, uint64_t ino) {
 
 /* ------------------------------------------------------------------ cluster (postmaster) */
 
+/*
+ * CreateLockFile: O_EXCL; an existing file whose PID is alive (kill(pid, 0) succeeds, zombies
+ * included) and not ours or our parent's is fatal; for the data directory's lock, so is the segment
+ * of its line 7 when PGSharedMemoryIsInUse; anything else is stale and replaced. Returns the fd.
+ */
+static int create_lock(const char *tag, const char *path, int is_dd, const struct stat *st) {
+  for (int tries = 0;; tries++) {
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+    if (fd >= 0) return fd;
+    if (errno != EEXIST || tries > 50) {
+      say("%s fatal lockfile-open %s %d", tag, path, errno);
+      return -1;
+    }
+    char buf[1024] = {0};
+    int rfd = open(path, O_RDONLY);
+    if (rfd < 0) continue; /* removed meanwhile: try again */
+    ssize_t n = read(rfd, buf, sizeof buf - 1);
+    close(rfd);
+    if (n <= 0) {
+      say("%s fatal lockfile-empty %s", tag, path);
+      return -1;
+    }
+    long other = atol(buf);
+    if (other < 0) other = -other;
+    if (other == 0) {
+      say("%s fatal lockfile-bogus %s", tag, path);
+      return -1;
+    }
+    if (other != getpid() && other != getppid()) {
+      if (kill((pid_t) other, 0) == 0 || (errno != ESRCH && errno != EPERM)) {
+        say("%s fatal lockfile-exists %s %ld", tag, path, other);
+        return -1;
+      }
+    }
+    if (is_dd) {
+      /* line 7: "key shmid"; PGSharedMemoryIsInUse */
+      char *line = buf;
+      for (int i = 0; i < 6 && line; i++) {
+        line = strchr(line, '\n');
+        if (line) line++;
+      }
+      if (line && *line) {
+        unsigned long k = 0, id = 0;
+        if (sscanf(line, "%lu %lu", &k, &id) == 2) {
+          enum state s = pg_attach_state((int) id, st);
+          if (s == ST_ATTACHED || s == ST_FAILURE) {
+            say("%s fatal inuse %lu %s", tag, id, state_name[s]);
+            return -1;
+          }
+        }
+      }
+    }
+    if (unlink(path) < 0 && errno != ENOENT) {
+      say("%s fatal lockfile-unlink %s %d", tag, path, errno);
+      return -1;
+    }
+  }
+}
+
+static char socket_lock[PATH_MAX];
+
+static void fatal_cleanup(void) {
+  unlink("postmaster.pid");
+  if (socket_lock[0]) unlink(socket_lock);
+}
+
 static int cluster(int argc, char **argv) {
-  if (argc < 7) return 2;
-  const char *tag = argv[2], *dir = argv[3], *flags = argv[6];
+  if (argc < 9) return 2;
+  const char *tag = argv[2], *dir = argv[3], *flags = argv[6], *sockdir = argv[8];
   int nbackends = atoi(argv[4]);
   unsigned mask = (unsigned) strtoul(argv[5], NULL, 10);
+  int port = atoi(argv[7]);
   int noattach = strcmp(flags, "noattach") == 0;
   const char *status = strcmp(flags, "starting") == 0 ? "starting" : "ready   ";
+  long started = (long) time(NULL);
 
   if (chdir(dir) < 0) {
     say("%s fatal chdir %d", tag, errno);
@@ -165,57 +235,31 @@ static int cluster(int argc, char **argv) {
     say("%s fatal stat %d", tag, errno);
     return 1;
   }
-
-  /* CreateLockFile */
-  int fd;
-  for (int tries = 0;; tries++) {
-    fd = open("postmaster.pid", O_RDWR | O_CREAT | O_EXCL, 0600);
-    if (fd >= 0) break;
-    if (errno != EEXIST || tries > 50) {
-      say("%s fatal lockfile-open %d", tag, errno);
-      return 1;
-    }
-    char buf[1024] = {0};
-    int rfd = open("postmaster.pid", O_RDONLY);
-    if (rfd < 0) continue; /* removed meanwhile: try again */
-    ssize_t n = read(rfd, buf, sizeof buf - 1);
-    close(rfd);
-    if (n <= 0) {
-      say("%s fatal lockfile-empty", tag);
-      return 1;
-    }
-    long other = atol(buf);
-    if (other <= 0) {
-      say("%s fatal lockfile-bogus", tag);
-      return 1;
-    }
-    if (other != getpid() && other != getppid()) {
-      if (kill((pid_t) other, 0) == 0 || (errno != ESRCH && errno != EPERM)) {
-        say("%s fatal lockfile-exists %ld", tag, other);
-        return 1;
-      }
-    }
-    /* line 7: "key shmid"; PGSharedMemoryIsInUse */
-    char *line = buf;
-    for (int i = 0; i < 6 && line; i++) {
-      line = strchr(line, '\n');
-      if (line) line++;
-    }
-    if (line && *line) {
-      unsigned long k = 0, id = 0;
-      if (sscanf(line, "%lu %lu", &k, &id) == 2) {
-        enum state s = pg_attach_state((int) id, &st);
-        if (s == ST_ATTACHED || s == ST_FAILURE) {
-          say("%s fatal inuse %lu %s", tag, id, state_name[s]);
-          return 1;
-        }
-      }
-    }
-    if (unlink("postmaster.pid") < 0 && errno != ENOENT) {
-      say("%s fatal lockfile-unlink %d", tag, errno);
-      return 1;
-    }
+  int fd = create_lock(tag, "postmaster.pid", 1, &st);
+  if (fd < 0) return 1;
+  char lock[2048];
+  int len = snprintf(lock, sizeof lock, "%d\n%s\n%ld\n%d\n%s\n%s\n", getpid(), dir, started, port, sockdir, "localhost");
+  if (write(fd, lock, len) != len) {
+    say("%s fatal lockfile-write %d", tag, errno);
+    unlink("postmaster.pid");
+    return 1;
   }
+  /* the socket's lock file: same first five lines (CreateSocketLockFile) */
+  char sl[PATH_MAX];
+  snprintf(sl, sizeof sl, "%s/.s.PGSQL.%d.lock", sockdir, port);
+  int sfd = create_lock(tag, sl, 0, &st);
+  if (sfd < 0) {
+    unlink("postmaster.pid");
+    return 1;
+  }
+  snprintf(socket_lock, sizeof socket_lock, "%s", sl);
+  int slen = snprintf(lock, sizeof lock, "%d\n%s\n%ld\n%d\n%s\n", getpid(), dir, started, port, sockdir);
+  if (write(sfd, lock, slen) != slen) {
+    say("%s fatal socketlock-write %d", tag, errno);
+    fatal_cleanup();
+    return 1;
+  }
+  close(sfd);
 
   /* PGSharedMemoryCreate's key walk */
   size_t size = 4096;
@@ -226,7 +270,7 @@ static int cluster(int argc, char **argv) {
     if (shmid >= 0) break;
     if (errno != EEXIST) {
       say("%s fatal shmget %d", tag, errno);
-      unlink("postmaster.pid");
+      fatal_cleanup();
       return 1;
     }
     int old = shmget(key, HDR_SIZE, 0);
@@ -240,7 +284,7 @@ static int cluster(int argc, char **argv) {
       case ST_ATTACHED:
       case ST_FAILURE:
         say("%s fatal inuse %d %s", tag, old, state_name[s]);
-        unlink("postmaster.pid");
+        fatal_cleanup();
         return 1;
       case ST_FOREIGN:
         key++;
@@ -258,30 +302,26 @@ static int cluster(int argc, char **argv) {
   }
   if (shmid < 0) {
     say("%s fatal keys-exhausted", tag);
-    unlink("postmaster.pid");
+    fatal_cleanup();
     return 1;
   }
   void *p = shmat(shmid, NULL, 0);
   if (p == (void *) -1) {
     say("%s fatal shmat %d", tag, errno);
+    shmctl(shmid, IPC_RMID, NULL);
+    fatal_cleanup();
     return 1;
   }
   write_header(p, size, (uint64_t) st.st_dev, (uint64_t) st.st_ino);
   if (noattach) shmdt(p);
 
-  /* postmaster.pid, as PostgreSQL writes it (lines 1-6, then 7 key/shmid, then 8 status) */
-  char lock[2048];
-  int len;
-  if (noattach) {
-    len = snprintf(lock, sizeof lock, "%d\n%s\n%ld\n%d\n%s\n%s\n", getpid(), dir, (long) time(NULL),
-        5432 + (getpid() % 1000), "/tmp", "localhost");
-  } else {
-    len = snprintf(lock, sizeof lock, "%d\n%s\n%ld\n%d\n%s\n%s\n%9lu %9lu\n%s\n", getpid(), dir, (long) time(NULL),
-        5432 + (getpid() % 1000), "/tmp", "localhost", (unsigned long) key, (unsigned long) shmid, status);
-  }
-  if (write(fd, lock, len) != len) {
-    say("%s fatal lockfile-write %d", tag, errno);
-    return 1;
+  /* postmaster.pid lines 7 (key, shmid) and 8 (status), added once shared memory exists */
+  if (!noattach) {
+    len = snprintf(lock, sizeof lock, "%9lu %9lu\n%s\n", (unsigned long) key, (unsigned long) shmid, status);
+    if (write(fd, lock, len) != len) {
+      say("%s fatal lockfile-write %d", tag, errno);
+      return 1;
+    }
   }
   close(fd);
 
@@ -407,6 +447,36 @@ static int create(int argc, char **argv) {
 /* ------------------------------------------------------------------ reaper (pod init) */
 
 static int lifeline[2];
+static pid_t spawned[65536];
+static int nspawned;
+static time_t reaper_started;
+
+/*
+ * After the last process is gone: IPC_RMID every segment a process we spawned created (postmasters
+ * and creators are all spawned directly), so that not even a segment outlives a test JVM that died.
+ */
+static void remove_our_segments(void) {
+  FILE *f = fopen("/proc/sysvipc/shm", "r");
+  if (!f) return;
+  char line[512];
+  if (!fgets(line, sizeof line, f)) {
+    fclose(f);
+    return;
+  }
+  while (fgets(line, sizeof line, f)) {
+    long key, shmid, perms, size, cpid, lpid, nattch, uid, gid, cuid, cgid, atime, dtime, ctime;
+    if (sscanf(line, "%ld %ld %lo %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld", &key, &shmid, &perms, &size, &cpid, &lpid,
+            &nattch, &uid, &gid, &cuid, &cgid, &atime, &dtime, &ctime) != 14) continue;
+    if (ctime < (long) reaper_started - 1) continue; /* older than us: not ours, whatever its cpid */
+    for (int i = 0; i < nspawned; i++) {
+      if (spawned[i] == (pid_t) cpid) {
+        shmctl((int) shmid, IPC_RMID, NULL);
+        break;
+      }
+    }
+  }
+  fclose(f);
+}
 
 /* Every live (non-zombie) descendant of this process, from /proc. */
 static int descendants(pid_t self, pid_t *out, int max, int *zombies) {
@@ -518,10 +588,12 @@ static void spawn(char **f, int nf) {
     execv(exe, args);
     _exit(127);
   }
+  if (nspawned < 65536) spawned[nspawned++] = c;
   say("%s spawned %d", tag, c);
 }
 
 static int reaper(void) {
+  reaper_started = time(NULL);
   if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
     say("R error prctl %d", errno);
     return 2;
@@ -544,6 +616,7 @@ static int reaper(void) {
     ssize_t n = read(0, buf + have, sizeof buf - 1 - have);
     if (n <= 0) {
       killall();
+      remove_our_segments();
       return 0;
     }
     have += (size_t) n;

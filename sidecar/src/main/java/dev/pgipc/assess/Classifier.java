@@ -185,6 +185,13 @@ public final class Classifier {
       return new Judgement(Verdict.Foreign, "not a PostgreSQL segment (no PostgreSQL magic)");
     }
     String whose = own != null ? own.path() : "data directory " + new FileId(header.device(), header.inode());
+    // Root is never refused by EACCES, so "another owner" must be decided here: a PostgreSQL
+    // segment is only ours to judge stale when it belongs to the user who owns a data directory
+    // we were given (PostgreSQL runs as its data directory's owner), or to us when we are not root.
+    String otherOwner = otherOwner(st.uid(), own, snap);
+    if (otherOwner != null) {
+      return new Judgement(Verdict.Foreign, otherOwner);
+    }
 
     List<Attacher> inTheWay = attachers.stream().filter(a -> !a.isOrphan()).toList();
     if (!inTheWay.isEmpty()) {
@@ -225,6 +232,23 @@ public final class Classifier {
     }
     return new Judgement(Verdict.Unverified, "unattached, creator not visible from here, changed " + Math.max(0, unchangedFor)
         + " s ago (< " + minStaleSeconds + " s): a postmaster may be starting");
+  }
+
+  static String otherOwner(int uid, DataDirectory own, Snapshot snap) {
+    if (own != null) {
+      return uid == own.ownerUid() ? null
+          : "owned by uid " + uid + ", not by uid " + own.ownerUid() + " who owns " + own.path();
+    }
+    if (snap.selfUid() != 0 && uid == snap.selfUid()) {
+      return null;
+    }
+    for (DataDirectory d : snap.dataDirectories()) {
+      if (d.ownerUid() == uid) {
+        return null;
+      }
+    }
+    return "PostgreSQL segment owned by uid " + uid + ", who owns no data directory given here"
+        + " (another user's: pass one of their data directories with --data-dir, or run as that user)";
   }
 
   private static String describeInUse(List<Attacher> inTheWay, int cpid) {

@@ -323,7 +323,7 @@ public final class Executor {
     try {
       Files.delete(file);
       String also = "";
-      if (socketLock != null && namesPid(socketLock, i.postmasterPid()) && Files.deleteIfExists(socketLock)) {
+      if (socketLock != null && isLockOf(socketLock, i.postmasterPid(), dir) && Files.deleteIfExists(socketLock)) {
         also = " and " + socketLock;
       }
       return outcome(a, Outcome.Done, "removed" + also + "; it named " + i.postmaster().name().toLowerCase().replace('_', ' ')
@@ -348,10 +348,15 @@ public final class Executor {
     }
   }
 
-  private static boolean namesPid(Path lockFile, long pid) {
+  /**
+   * A socket lock is the stale one only if it names the same PID and the same data directory: with
+   * a reused PID, another directory's live postmaster may hold a lock on that very socket.
+   */
+  private static boolean isLockOf(Path lockFile, long pid, String dataDir) {
     try {
-      return LockFileParser.parse(Files.readString(lockFile, StandardCharsets.ISO_8859_1)).postmasterPid() == pid;
-    } catch (IOException | LockFileParser.BogusLockFileException e) {
+      LockFile lock = LockFileParser.parse(Files.readString(lockFile, StandardCharsets.ISO_8859_1));
+      return lock.postmasterPid() == pid && Path.of(lock.dataDir()).equals(Path.of(dataDir));
+    } catch (IOException | LockFileParser.BogusLockFileException | RuntimeException e) {
       return false;
     }
   }

@@ -6,7 +6,8 @@ import java.util.List;
 public record RemediationResult(String id, boolean dryRun, Phase phase, List<ActionOutcome> outcomes, long startedAtEpochMillis, long finishedAtEpochMillis) {
   public enum Phase { Succeeded, PartiallySucceeded, Refused, Failed }
 
-  static Phase phaseOf(List<ActionOutcome> outcomes) {
+  /** Public so a report that adds its own refusals (the sidecar's unknown action types) is judged the same way. */
+  public static Phase phaseOf(List<ActionOutcome> outcomes) {
     long done = outcomes.stream().filter(o -> o.outcome() == Outcome.Done || o.outcome() == Outcome.Skipped).count();
     long failed = outcomes.stream().filter(o -> o.outcome() == Outcome.Failed).count();
     long refused = outcomes.stream().filter(o -> o.outcome() == Outcome.Refused).count();

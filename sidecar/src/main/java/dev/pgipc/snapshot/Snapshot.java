@@ -9,6 +9,7 @@ import java.util.Map;
  *
  * @param nowEpochMillis when the snapshot was taken
  * @param selfPid the reader's PID, whose own brief probe attachments never count
+ * @param selfUid the reader's effective UID (0 for root)
  * @param processes every process visible from here, by PID
  * @param processesReadable false when /proc could not be read at all (then nobody is verified)
  * @param attachersComplete every visible process's maps were read, so an attachment no process
@@ -17,6 +18,7 @@ import java.util.Map;
 public record Snapshot(
     long nowEpochMillis,
     int selfPid,
+    int selfUid,
     List<SegmentObservation> segments,
     List<SemaphoreSet> semaphores,
     List<DataDirectory> dataDirectories,

@@ -143,7 +143,7 @@ public final class SnapshotReader {
       }
     }
     CgroupMemory memory = CgroupMemoryReader.read(proc, cgroupRoot);
-    return new Snapshot(now, self, segments, semaphores, dataDirs, snapshotProcs, processesReadable, needEveryone,
+    return new Snapshot(now, self, selfUid(), segments, semaphores, dataDirs, snapshotProcs, processesReadable, needEveryone,
         dsm, memory, warnings);
   }
 
@@ -317,6 +317,15 @@ public final class SnapshotReader {
       lockError = "cannot read " + pidFile + ": " + describe(e);
     }
     return new DataDirectory(dir.toString(), id, statError, version, lock, lockError, owner);
+  }
+
+  /** /proc/self belongs to our effective UID. */
+  private int selfUid() {
+    try {
+      return (Integer) Files.getAttribute(proc.resolve("self"), "unix:uid");
+    } catch (IOException | UnsupportedOperationException e) {
+      return 0; // assume root: the owner rule then admits only data directory owners
+    }
   }
 
   private static long readBootTime(Path proc) {

@@ -163,6 +163,26 @@ class ClassifierTest {
   }
 
   @Test
+  void anotherUsersPostgresSegmentIsForeignEvenToRoot() {
+    // root never gets EACCES: the owner decides
+    var root = assess(new SnapshotBuilder().asUser(0)
+        .dataDir("/data", INO, null)
+        .segment(15, KEY, 0600, 0, 100, read(header(100, 4242)), NOW - 950, 65534)
+        .segment(16, KEY + 1, 0600, 0, 100, read(header(100, 4243)), NOW - 950, 101)
+        .segment(17, KEY + 2, 0600, 0, 100, read(header(100, INO)), NOW - 950, 65534));
+    assertEquals(Verdict.Foreign, root.segment(15).verdict(), root.segment(15).reason());
+    assertTrue(root.segment(15).reason().contains("uid 65534"));
+    assertEquals(Verdict.Reclaimable, root.segment(16).verdict(), "the data directory owner's leak is ours to judge");
+    assertEquals(Verdict.Foreign, root.segment(17).verdict(), "its own directory, another owner: PostgreSQL never did that");
+    var noDirs = assess(new SnapshotBuilder().asUser(0)
+        .segment(16, KEY + 1, 0600, 0, 100, read(header(100, 4243)), NOW - 950, 101));
+    assertEquals(Verdict.Foreign, noDirs.segment(16).verdict(), "root with no data directory judges no one's leak");
+    var asPostgres = assess(new SnapshotBuilder().asUser(101)
+        .segment(16, KEY + 1, 0600, 0, 100, read(header(100, 4243)), NOW - 950, 101));
+    assertEquals(Verdict.Reclaimable, asPostgres.segment(16).verdict(), "its own leak, for the postgres user");
+  }
+
+  @Test
   void unattachedWithALiveCreatorIsAPostmasterStarting() {
     var a = assess(new SnapshotBuilder()
         .dataDir("/data", INO, lock(100, 15, "starting"))
@@ -283,7 +303,7 @@ class ClassifierTest {
     // PostgreSQL's kill(pid, 0) gets EPERM for another user's process and ignores it
     var snap = new SnapshotBuilder().dataDir("/data", INO, lock(100, -1, "ready")).build();
     var root = new dev.pgipc.snapshot.ProcessInfo(100, 1, 'S', "sshd", "sshd", 0, 0, java.util.Map.of(), java.util.Set.of(), null);
-    var withRoot = new dev.pgipc.snapshot.Snapshot(snap.nowEpochMillis(), snap.selfPid(), snap.segments(), snap.semaphores(),
+    var withRoot = new dev.pgipc.snapshot.Snapshot(snap.nowEpochMillis(), snap.selfPid(), 0, snap.segments(), snap.semaphores(),
         snap.dataDirectories(), java.util.Map.of(100, root), true, true, snap.dsmFiles(), null, List.of());
     assertEquals(InstanceState.Stopped, classifier.assess(withRoot).instances().get(0).state());
   }
