@@ -118,6 +118,16 @@ public final class Executor {
     if (allowed.isEmpty()) {
       return outcome(a, Outcome.Skipped, "the processes are already gone");
     }
+    // The last look before signalling: same lifetime, and no attachment beyond the orphans'.
+    long orphanAttachments = s.attachers().stream().filter(x -> x.isOrphan()).mapToLong(x -> x.attachments()).sum();
+    Ipc.Result<ShmStat> last = ipc.stat(a.shmid());
+    if (last.isOk()) {
+      String changedNow = identityChange(a, last.value());
+      if (changedNow != null || last.value().nattch() > orphanAttachments) {
+        return outcome(a, Outcome.Refused, changedNow != null ? changedNow
+            : "attached by someone else meanwhile (nattch " + last.value().nattch() + ", orphans hold " + orphanAttachments + ")");
+      }
+    }
     for (int pid : allowed) {
       int err = ipc.kill(pid, SIGTERM);
       if (err == Errno.EPERM) {
