@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     version = "pgipc 0.1.0",
     description = "Sees a host's PostgreSQL IPC (System V shared memory, semaphores, /dev/shm, postmaster.pid) "
         + "exactly as PostgreSQL judges it, and removes only what is verified stale.",
-    subcommands = {ScanCommand.class, CleanCommand.class},
+    subcommands = {ScanCommand.class, CleanCommand.class, SidecarCommand.class},
     exitCodeOnInvalidInput = PgIpc.EXIT_USAGE,
     exitCodeOnExecutionException = PgIpc.EXIT_USAGE)
 public final class PgIpc implements Runnable {
@@ -23,7 +23,7 @@ public final class PgIpc implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: scan or clean");
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: scan, clean or sidecar");
   }
 
   public static void main(String[] args) {

@@ -32,6 +32,11 @@ public class Summary {
   @JsonPropertyDescription("short text of the last remediation, e.g. 'RemoveSegment Succeeded'")
   private String lastAction;
 
+  @Min(0)
+  @JsonPropertyDescription("entries left out of instances, segments, dsm and semaphores to keep the object small "
+      + "(each list is bounded; blocking and stale entries are kept first); absent when none")
+  private Integer omitted;
+
   public Integer getSegments() {
     return segments;
   }
@@ -78,5 +83,13 @@ public class Summary {
 
   public void setLastAction(String lastAction) {
     this.lastAction = lastAction;
+  }
+
+  public Integer getOmitted() {
+    return omitted;
+  }
+
+  public void setOmitted(Integer omitted) {
+    this.omitted = omitted;
   }
 }

@@ -1,0 +1,314 @@
+package dev.pgipc.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pgipc.api.v1alpha1.PgIpcStatusStatus;
+import dev.pgipc.assess.Assessment;
+import dev.pgipc.assess.InstanceAssessment;
+import dev.pgipc.remediate.ActionOutcome;
+import dev.pgipc.remediate.RemediationResult;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.net.BindException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * `pgipc sidecar`: scans the pod's IPC namespace every interval and at once when postmaster.pid
+ * changes, reports into the pod's PgIpcStatus, runs the remediation the operator asks for in its
+ * spec, and serves metrics and health. Everything that touches IPC or the status runs on one
+ * thread, in order; the watch and the HTTP server only read or wake it. Nothing it meets (a bad
+ * scan, an API error) ends it: it logs one line and carries on.
+ */
+public final class Agent implements AutoCloseable {
+  /** Timings that are not user configuration; tests shorten them. */
+  public record Tuning(Duration pidPoll, Duration heartbeat, Duration backoffInitial, Duration backoffMax) {
+    public static Tuning defaults() {
+      return new Tuning(Duration.ofMillis(500), Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofMinutes(1));
+    }
+  }
+
+  private final AgentConfig config;
+  private final Engine engine;
+  private final Tuning tuning;
+  private final Clock clock;
+  private final AgentLog log = new AgentLog();
+  private final AgentMetrics metrics = new AgentMetrics();
+  private final StatusMapper mapper;
+  private final StatusRecorder recorder;
+  private final OwnObjectWatch watch;
+  private final PostmasterPidWatch pidWatch;
+  private final Semaphore wakeups = new Semaphore(0);
+  private final Thread loop;
+  private HttpEndpoints http;
+
+  private volatile boolean running;
+  private volatile Instant startedAt;
+  private volatile Instant firstScanOk;
+  private volatile Instant lastScanOk;
+
+  // loop thread only
+  private Assessment lastAssessment;
+  private boolean publishPending;
+  private String handledRemediationId;
+  private LastRemediation lastRemediation;
+  private String seenUid;
+
+  public Agent(AgentConfig config, KubernetesClient client, Engine engine, Tuning tuning, Clock clock) {
+    this.config = config;
+    this.engine = engine;
+    this.tuning = tuning;
+    this.clock = clock;
+    this.mapper = new StatusMapper(config.pgdata());
+    this.recorder = new StatusRecorder(client, config.namespace(), config.podName(), tuning.heartbeat(),
+        tuning.backoffInitial(), tuning.backoffMax(), metrics, log);
+    this.watch = new OwnObjectWatch(client, config.namespace(), config.podName(), wakeups::release, log);
+    this.pidWatch = new PostmasterPidWatch(config.pgdata());
+    this.loop = new Thread(this::run, "pgipc-agent");
+  }
+
+  /**
+   * Binds the port, starts the watch and the loop.
+   *
+   * @throws AgentConfig.Invalid when the port cannot be bound
+   */
+  public synchronized void start() {
+    startedAt = clock.instant();
+    try {
+      http = new HttpEndpoints(config.port(), metrics, this::health, clock);
+    } catch (BindException e) {
+      throw new AgentConfig.Invalid("cannot listen on port " + config.port() + " (" + AgentConfig.PORT + "): "
+          + AgentLog.describe(e));
+    } catch (IOException e) {
+      throw new AgentConfig.Invalid("cannot start the metrics and health endpoints: " + AgentLog.describe(e));
+    }
+    log.info("pgipc sidecar for pod " + config.namespace() + "/" + config.podName() + ": PGDATA " + config.pgdata()
+        + ", scan every " + config.scanInterval().toSeconds() + " s, min stale " + config.minStaleSeconds()
+        + " s, metrics and health on port " + http.port());
+    running = true;
+    watch.start();
+    loop.setDaemon(true);
+    loop.start();
+  }
+
+  /** The bound port (useful with port 0). */
+  public int port() {
+    return http.port();
+  }
+
+  public AgentMetrics metrics() {
+    return metrics;
+  }
+
+  /** The watch has delivered the pod's PgIpcStatus (so a pending request would have been seen). */
+  boolean sees() {
+    return watch.latest() != null;
+  }
+
+  Health health() {
+    return new Health(startedAt, firstScanOk, lastScanOk, config.scanInterval());
+  }
+
+  // ---------------------------------------------------------------- the loop
+
+  private void run() {
+    Instant nextScan = clock.instant();
+    while (running) {
+      try {
+        Instant now = clock.instant();
+        boolean scan = !now.isBefore(nextScan) | pidWatch.changed();
+        noticeObjectChanges();
+        if (remediateIfAsked()) {
+          scan = true; // report what the remediation left behind right away
+        }
+        if (scan) {
+          scan();
+          nextScan = clock.instant().plus(config.scanInterval());
+        }
+        if (publishPending) {
+          publish();
+        }
+        log.transition("loop", "ok", false, "agent loop running normally again");
+      } catch (RuntimeException | LinkageError | AssertionError e) {
+        // a bug, not a condition: one line (a trace with PGIPC_DEBUG), and the loop goes on
+        if (log.transition("loop", "error " + e.getClass().getName(), true,
+            "unexpected error in the agent loop, carrying on: " + AgentLog.describe(e)) && AgentLog.DEBUG) {
+          log.warn("agent loop", e);
+        }
+      }
+      long waitMillis = Math.max(0, Math.min(tuning.pidPoll().toMillis(),
+          Duration.between(clock.instant(), nextScan).toMillis()));
+      try {
+        if (wakeups.tryAcquire(waitMillis, TimeUnit.MILLISECONDS)) {
+          wakeups.drainPermits();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private void scan() {
+    long t0 = System.nanoTime();
+    Assessment a;
+    try {
+      a = engine.scan();
+    } catch (RuntimeException | LinkageError e) {
+      log.transition("scan", "failing", true, "scan failed: " + AgentLog.describe(e) + "; retrying every "
+          + config.scanInterval().toSeconds() + " s");
+      if (AgentLog.DEBUG) {
+        log.warn("scan failure", e);
+      }
+      return;
+    }
+    metrics.scanned(a, Duration.ofNanos(System.nanoTime() - t0));
+    Instant now = clock.instant();
+    if (firstScanOk == null) {
+      firstScanOk = now;
+    }
+    lastScanOk = now;
+    log.transition("scan", "ok", false, "scanning again");
+    logInstanceState(a);
+    lastAssessment = a;
+    publishPending = true;
+  }
+
+  private void logInstanceState(Assessment a) {
+    for (InstanceAssessment i : a.instances()) {
+      if (!i.dataDirectory().equals(config.pgdata().toString())) {
+        continue;
+      }
+      String state = i.state() + (i.reason() == null || i.reason().isEmpty() ? "" : " (" + i.reason() + ")");
+      log.transition("instance", state, false, "PostgreSQL in " + i.dataDirectory() + ": " + state
+          + (i.message() == null || i.message().isEmpty() ? "" : ": " + i.message()));
+    }
+    // present or not, not the byte count: a count that moves would log a line per scan
+    long reclaimable = a.memory().reclaimableBytes();
+    log.transition("leak", reclaimable > 0 ? "leak" : "ok", false,
+        reclaimable > 0 ? "leak detected: " + reclaimable + " bytes reclaimable" : "nothing reclaimable any more");
+  }
+
+  private void publish() {
+    Instant now = clock.instant();
+    if (lastAssessment == null || !recorder.due(now)) {
+      return;
+    }
+    if (!recorder.ensureKnown(now)) {
+      return;
+    }
+    LastRemediation last = lastRemediation;
+    if (last == null) {
+      PgIpcStatusStatus stored = recorder.storedStatus();
+      if (stored != null && stored.getRemediation() != null) {
+        last = new LastRemediation(stored.getRemediation(),
+            stored.getSummary() == null ? null : stored.getSummary().getLastAction());
+      }
+    }
+    PgIpcStatusStatus desired = mapper.map(lastAssessment, recorder.storedStatus(), last, generation());
+    StatusRecorder.Result r = recorder.record(desired, now);
+    if (r == StatusRecorder.Result.WRITTEN || r == StatusRecorder.Result.SKIPPED) {
+      publishPending = false;
+    }
+  }
+
+  private Long generation() {
+    GenericKubernetesResource o = watch.latest();
+    if (o != null && Objects.equals(o.getMetadata().getUid(), recorder.uid()) && o.getMetadata().getGeneration() != null) {
+      Long g = recorder.generation();
+      return g == null ? o.getMetadata().getGeneration() : Math.max(g, o.getMetadata().getGeneration());
+    }
+    return recorder.generation();
+  }
+
+  /** A recreated object starts with an empty status: write it in full, at once. */
+  private void noticeObjectChanges() {
+    GenericKubernetesResource o = watch.latest();
+    String uid = o == null ? null : o.getMetadata().getUid();
+    if (!Objects.equals(uid, seenUid)) {
+      seenUid = uid;
+      if (uid != null && !uid.equals(recorder.uid())) {
+        recorder.forget();
+      }
+      recorder.nudge();
+      publishPending |= lastAssessment != null;
+    }
+  }
+
+  // ---------------------------------------------------------------- remediation
+
+  /** @return true if a request was handled */
+  private boolean remediateIfAsked() {
+    GenericKubernetesResource o = watch.latest();
+    if (o == null) {
+      return false;
+    }
+    JsonNode obj = Json.tree(o);
+    JsonNode request = obj.path("spec").path("remediation");
+    if (!request.isObject()) {
+      return false;
+    }
+    String id = request.path("id").asText(null);
+    String reportedHere = obj.path("status").path("remediation").path("id").asText(null);
+    if (!Remediations.isNew(id, handledRemediationId, reportedHere, recorder.storedRemediationId(),
+        lastRemediation == null ? null : lastRemediation.id())) {
+      return false;
+    }
+    handledRemediationId = id;
+    Remediations.Request req = Remediations.parse(request);
+    log.info("remediation " + id + " requested: " + req.slots().size() + " action(s)" + (req.dryRun() ? ", dry run" : ""));
+    if (req.attestationProblem() != null) {
+      log.warn("remediation " + id + ": " + req.attestationProblem());
+    }
+    for (Remediations.Slot s : req.slots()) {
+      if (s.planned() == null) {
+        metrics.actionOutcome(s.rawType() == null ? "Unknown" : s.rawType(), "Refused");
+        log.info("remediation " + id + ": Refused " + (s.rawType() == null ? "action" : s.rawType()) + ": " + s.refusal());
+      }
+    }
+    RemediationResult result;
+    try {
+      result = engine.execute(req.plan(), req.attestation(), req.dryRun(), this::outcome);
+    } catch (RuntimeException | LinkageError e) {
+      // the executor catches per action; this is a failure before the first one: report every action as not run
+      log.warn("remediation " + id + " could not run", e);
+      result = null;
+    }
+    lastRemediation = Remediations.report(req, result);
+    log.info("remediation " + id + ": " + lastRemediation.report().getPhase());
+    publishPending = true;
+    return true;
+  }
+
+  private void outcome(String planId, ActionOutcome o) {
+    metrics.actionOutcome(o.action().type().name(), o.outcome().name());
+    log.info("remediation " + planId + ": " + o.outcome() + " " + o.action().type() + " " + o.action().target() + ": "
+        + o.reason());
+  }
+
+  // ---------------------------------------------------------------- stop
+
+  @Override
+  public synchronized void close() {
+    if (running) {
+      log.info("stopping");
+    }
+    running = false;
+    wakeups.release();
+    if (loop.isAlive() && Thread.currentThread() != loop) {
+      try {
+        loop.join(TimeUnit.SECONDS.toMillis(30));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    watch.close();
+    if (http != null) {
+      http.close();
+    }
+  }
+}

@@ -1,0 +1,94 @@
+package dev.pgipc.agent;
+
+import dev.pgipc.assess.Assessment;
+import dev.pgipc.assess.InstanceState;
+import dev.pgipc.assess.SegmentAssessment;
+import dev.pgipc.assess.Verdict;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What Prometheus scrapes from the sidecar (SPEC 1: counts and bytes by verdict, remediations by
+ * action and outcome). Every verdict is exported from the start, at 0, so alerts and dashboards
+ * do not see series appear and vanish.
+ */
+public final class AgentMetrics {
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Map<Verdict, AtomicLong> segments = new EnumMap<>(Verdict.class);
+  private final Map<Verdict, AtomicLong> segmentBytes = new EnumMap<>(Verdict.class);
+  private final AtomicLong reclaimableBytes = new AtomicLong();
+  private final AtomicLong startBlocked = new AtomicLong();
+  private final Timer scanDuration;
+
+  public AgentMetrics() {
+    for (Verdict v : Verdict.values()) {
+      AtomicLong count = new AtomicLong();
+      AtomicLong bytes = new AtomicLong();
+      segments.put(v, count);
+      segmentBytes.put(v, bytes);
+      Gauge.builder("pgipc.segments", count, AtomicLong::get).tag("verdict", v.name())
+          .description("System V segments in the pod's IPC namespace by verdict").register(registry);
+      Gauge.builder("pgipc.segment.bytes", bytes, AtomicLong::get).tag("verdict", v.name())
+          .description("bytes in System V segments by verdict").register(registry);
+    }
+    Gauge.builder("pgipc.reclaimable.bytes", reclaimableBytes, AtomicLong::get)
+        .description("bytes that removing every Reclaimable segment and DSM file would free").register(registry);
+    Gauge.builder("pgipc.instance.start.blocked", startBlocked, AtomicLong::get)
+        .description("1 when PostgreSQL in PGDATA could not start because of IPC objects or a stale lock file")
+        .register(registry);
+    scanDuration = Timer.builder("pgipc.scan.duration").description("time to read and judge the IPC namespace")
+        .register(registry);
+    for (String result : new String[] {"written", "skipped", "failed", "missing"}) {
+      statusWrites(result);
+    }
+  }
+
+  void scanned(Assessment a, Duration took) {
+    scanDuration.record(took);
+    Map<Verdict, long[]> by = new EnumMap<>(Verdict.class);
+    for (Verdict v : Verdict.values()) {
+      by.put(v, new long[2]);
+    }
+    for (SegmentAssessment s : a.segments()) {
+      long[] c = by.get(s.verdict());
+      c[0]++;
+      c[1] += s.sizeBytes();
+    }
+    by.forEach((v, c) -> {
+      segments.get(v).set(c[0]);
+      segmentBytes.get(v).set(c[1]);
+    });
+    reclaimableBytes.set(a.memory().reclaimableBytes());
+    startBlocked.set(a.instances().stream().anyMatch(i -> i.state() == InstanceState.StartBlocked) ? 1 : 0);
+  }
+
+  void actionOutcome(String type, String outcome) {
+    Counter.builder("pgipc.remediation.actions").tag("type", type).tag("outcome", outcome)
+        .description("remediation actions by type and outcome").register(registry).increment();
+  }
+
+  void statusWrite(String result) {
+    statusWrites(result).increment();
+  }
+
+  private Counter statusWrites(String result) {
+    return Counter.builder("pgipc.status.writes").tag("result", result)
+        .description("PgIpcStatus status writes: written, skipped (nothing changed), failed, missing (no object yet)")
+        .register(registry);
+  }
+
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+}

@@ -1,0 +1,42 @@
+package dev.pgipc.agent;
+
+import dev.pgipc.Scanner;
+import dev.pgipc.assess.Assessment;
+import dev.pgipc.remediate.Executor;
+import dev.pgipc.remediate.Plan;
+import dev.pgipc.remediate.PlanOptions;
+import dev.pgipc.remediate.RemediationResult;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The real engine on this pod's IPC namespace. One {@link Scanner} for the agent's lifetime: its
+ * header-probe cache is what keeps each segment probed at most once (SPEC 3.4 rule 4), and the
+ * executor re-verifies through the same scanner.
+ */
+public final class IpcEngine implements Engine {
+  private final Scanner scanner;
+  private final List<Path> dataDirs;
+  private final long minStaleSeconds;
+  private final Duration grace;
+
+  public IpcEngine(Scanner scanner, Path pgdata, long minStaleSeconds, Duration grace) {
+    this.scanner = scanner;
+    this.dataDirs = List.of(pgdata);
+    this.minStaleSeconds = minStaleSeconds;
+    this.grace = grace;
+  }
+
+  @Override
+  public Assessment scan() {
+    return scanner.scan(dataDirs);
+  }
+
+  @Override
+  public RemediationResult execute(Plan plan, PlanOptions.Attestation attestation, boolean dryRun, Executor.Listener listener) {
+    Executor executor = new Executor(scanner.ipc(), this::scan, Path.of("/proc"), Path.of("/dev/shm"), minStaleSeconds,
+        grace, listener);
+    return executor.execute(plan, attestation, dryRun);
+  }
+}

@@ -1,0 +1,295 @@
+package dev.pgipc.agent;
+
+import dev.pgipc.api.Conditions;
+import dev.pgipc.api.v1alpha1.Attacher;
+import dev.pgipc.api.v1alpha1.DsmReport;
+import dev.pgipc.api.v1alpha1.InstanceReport;
+import dev.pgipc.api.v1alpha1.InstanceState;
+import dev.pgipc.api.v1alpha1.MemoryReport;
+import dev.pgipc.api.v1alpha1.PgIpcStatusStatus;
+import dev.pgipc.api.v1alpha1.PgSegmentState;
+import dev.pgipc.api.v1alpha1.SegmentReport;
+import dev.pgipc.api.v1alpha1.SemaphoreReport;
+import dev.pgipc.api.v1alpha1.Summary;
+import dev.pgipc.api.v1alpha1.Verdict;
+import dev.pgipc.assess.Assessment;
+import dev.pgipc.assess.DsmAssessment;
+import dev.pgipc.assess.InstanceAssessment;
+import dev.pgipc.assess.MemorySummary;
+import dev.pgipc.assess.PostmasterStatus;
+import dev.pgipc.assess.SegmentAssessment;
+import dev.pgipc.assess.SemaphoreAssessment;
+import dev.pgipc.snapshot.CgroupMemory;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Assessment → {@code PgIpcStatus.status}. Pure: the same assessment, previous status and
+ * remediation give the same status, so "nothing changed" is a plain comparison
+ * ({@link StatusChange}). Lists are bounded as the CRD demands (a host with thousands of segments
+ * must not push the object past etcd's limit): what matters (blocking, then stale) is kept first
+ * and {@code summary.omitted} says how much was left out.
+ */
+public final class StatusMapper {
+  public static final int MAX_INSTANCES = 16;
+  public static final int MAX_SEGMENTS = 256;
+  public static final int MAX_DSM = 256;
+  public static final int MAX_SEMAPHORES = 256;
+  public static final int MAX_ATTACHERS = 256;
+  static final int MAX_REASON = 1024;
+  static final int MAX_PATH = 4096;
+
+  private static final Set<String> OURS =
+      Set.of(PgIpcStatusStatus.HEALTHY, PgIpcStatusStatus.START_BLOCKED, PgIpcStatusStatus.LEAK_DETECTED);
+  /** metav1.Condition's reason pattern; an engine reason that does not fit is replaced. */
+  private static final Pattern REASON = Pattern.compile("^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$");
+
+  private final String pgdata;
+
+  /** @param pgdata the data directory whose instance is the pod's (summary.state) */
+  public StatusMapper(Path pgdata) {
+    this.pgdata = pgdata.toString();
+  }
+
+  /**
+   * @param previous the status last written (for conditions' lastTransitionTime), or null
+   * @param last the remediation answer to carry, or null
+   * @param generation metadata.generation of the object as last seen, or null
+   */
+  public PgIpcStatusStatus map(Assessment a, PgIpcStatusStatus previous, LastRemediation last, Long generation) {
+    Instant now = Instant.ofEpochMilli(a.takenAtEpochMillis());
+    PgIpcStatusStatus s = new PgIpcStatusStatus();
+    s.setObservedAt(Conditions.timestamp(now));
+    s.setObservedGeneration(generation);
+
+    List<InstanceAssessment> instances = a.instances().stream()
+        .sorted(Comparator.comparing((InstanceAssessment i) -> !pgdata.equals(i.dataDirectory()))
+            .thenComparing(i -> i.state() != dev.pgipc.assess.InstanceState.StartBlocked)
+            .thenComparing(InstanceAssessment::dataDirectory))
+        .toList();
+    List<SegmentAssessment> segments = a.segments().stream()
+        .sorted(Comparator.comparingInt(StatusMapper::rank).thenComparingInt(SegmentAssessment::shmid)).toList();
+    List<DsmAssessment> dsm = a.dsm().stream()
+        .sorted(Comparator.comparing((DsmAssessment d) -> !d.verdict().isStale()).thenComparing(d -> d.file().path()))
+        .toList();
+    List<SemaphoreAssessment> sems = a.semaphores().stream()
+        .sorted(Comparator.comparing((SemaphoreAssessment x) -> !x.verdict().isStale())
+            .thenComparingInt(x -> x.set().semid()))
+        .toList();
+
+    s.setInstances(new ArrayList<>(instances.stream().limit(MAX_INSTANCES).map(StatusMapper::instance).toList()));
+    s.setSegments(new ArrayList<>(segments.stream().limit(MAX_SEGMENTS).map(StatusMapper::segment).toList()));
+    s.setDsm(new ArrayList<>(dsm.stream().limit(MAX_DSM).map(StatusMapper::dsm).toList()));
+    s.setSemaphores(new ArrayList<>(sems.stream().limit(MAX_SEMAPHORES).map(StatusMapper::semaphore).toList()));
+    int omitted = Math.max(0, instances.size() - MAX_INSTANCES) + Math.max(0, segments.size() - MAX_SEGMENTS)
+        + Math.max(0, dsm.size() - MAX_DSM) + Math.max(0, sems.size() - MAX_SEMAPHORES);
+
+    s.setMemory(memory(a.memory()));
+    s.setSummary(summary(a, omitted, last));
+    if (last != null && last.report() != null) {
+      s.setRemediation(last.report());
+    }
+
+    List<Condition> conditions = new ArrayList<>();
+    if (previous != null) {
+      previous.getConditions().stream().filter(c -> OURS.contains(c.getType())).forEach(conditions::add);
+    }
+    s.setConditions(conditions);
+    setConditions(s, a, generation, now);
+    return s;
+  }
+
+  /** Blocking first, then stale (what an operator acts on), then everything else. */
+  static int rank(SegmentAssessment s) {
+    if (s.blocksStart()) {
+      return 0;
+    }
+    return s.verdict().isStale() ? 1 : 2;
+  }
+
+  // ---------------------------------------------------------------- lists
+
+  private static InstanceReport instance(InstanceAssessment i) {
+    InstanceReport r = new InstanceReport();
+    r.setDataDirectory(bounded(i.dataDirectory(), MAX_PATH));
+    r.setPostmasterPid(i.postmasterPid() == null ? null : (int) i.postmasterPid().longValue());
+    r.setPostmasterAlive(i.postmasterPid() == null ? null : i.postmaster() == PostmasterStatus.ALIVE);
+    r.setPostmasterStatus(blankToNull(i.postmasterStatusLine()));
+    r.setState(InstanceState.valueOf(i.state().name()));
+    r.setReason(blankToNull(i.reason()));
+    r.setMessage(bounded(blankToNull(i.message()), MAX_REASON));
+    return r;
+  }
+
+  private static SegmentReport segment(SegmentAssessment s) {
+    var st = s.observation().stat();
+    SegmentReport r = new SegmentReport();
+    r.setKey(Integer.toUnsignedLong(st.key()));
+    r.setShmid(st.shmid());
+    r.setCtime(st.ctime());
+    r.setSizeBytes(st.sizeBytes());
+    r.setNattch((int) Math.min(Integer.MAX_VALUE, st.nattch()));
+    r.setOwnerUid(st.uid());
+    r.setCreatorPid(st.cpid());
+    r.setDataDirectory(bounded(s.dataDirectory(), MAX_PATH));
+    r.setAttachers(new ArrayList<>(s.attachers().stream().limit(MAX_ATTACHERS).map(StatusMapper::attacher).toList()));
+    r.setPgState(s.pgState() == null ? null : PgSegmentState.valueOf(s.pgState().name()));
+    r.setVerdict(Verdict.valueOf(s.verdict().name()));
+    r.setReason(bounded(s.reason(), MAX_REASON));
+    r.setBlocksStart(s.blocksStart());
+    return r;
+  }
+
+  private static Attacher attacher(dev.pgipc.assess.Attacher a) {
+    Attacher r = new Attacher();
+    r.setPid(a.pid());
+    r.setRole(a.role() == null ? "other" : a.role());
+    r.setState(String.valueOf(a.state()));
+    r.setOrphan(a.isOrphan());
+    return r;
+  }
+
+  private static DsmReport dsm(DsmAssessment d) {
+    DsmReport r = new DsmReport();
+    r.setPath(bounded(d.file().path(), MAX_PATH));
+    r.setHandle(d.file().handle());
+    r.setSizeBytes(d.file().sizeBytes());
+    r.setVerdict(Verdict.valueOf(d.verdict().name()));
+    r.setReason(bounded(d.reason(), MAX_REASON));
+    return r;
+  }
+
+  private static SemaphoreReport semaphore(SemaphoreAssessment x) {
+    SemaphoreReport r = new SemaphoreReport();
+    r.setKey(Integer.toUnsignedLong(x.set().key()));
+    r.setSemid(x.set().semid());
+    r.setCtime(x.set().ctime());
+    r.setVerdict(Verdict.valueOf(x.verdict().name()));
+    r.setReason(bounded(x.reason(), MAX_REASON));
+    return r;
+  }
+
+  private static MemoryReport memory(MemorySummary m) {
+    MemoryReport r = new MemoryReport();
+    r.setSegmentBytes(m.segmentBytes());
+    r.setReclaimableBytes(m.reclaimableBytes());
+    r.setOrphanedBytes(m.orphanedBytes());
+    r.setDsmBytes(m.dsmBytes());
+    CgroupMemory c = m.cgroup();
+    if (c != null) {
+      r.setCgroupCurrentBytes(c.currentBytes() < 0 ? null : c.currentBytes());
+      r.setCgroupLimitBytes(c.limitBytes() < 0 ? null : c.limitBytes());
+      r.setOomKills(c.oomKills() < 0 ? null : c.oomKills());
+    }
+    return r;
+  }
+
+  // ---------------------------------------------------------------- summary and conditions
+
+  private Summary summary(Assessment a, int omitted, LastRemediation last) {
+    Summary s = new Summary();
+    s.setSegments(a.segments().size());
+    s.setBlocking((int) a.segments().stream().filter(SegmentAssessment::blocksStart).count());
+    s.setReclaimable((int) a.segments().stream().filter(x -> x.verdict() == dev.pgipc.assess.Verdict.Reclaimable).count());
+    s.setReclaimableBytes(a.memory().reclaimableBytes());
+    s.setState(state(a));
+    s.setLastAction(last == null ? null : bounded(last.lastAction(), 256));
+    s.setOmitted(omitted == 0 ? null : omitted);
+    return s;
+  }
+
+  /** PGDATA's instance; without one (never expected) the worst: StartBlocked > Unknown > Stopped > Running. */
+  InstanceState state(Assessment a) {
+    for (InstanceAssessment i : a.instances()) {
+      if (pgdata.equals(i.dataDirectory())) {
+        return InstanceState.valueOf(i.state().name());
+      }
+    }
+    InstanceState worst = null;
+    for (InstanceAssessment i : a.instances()) {
+      InstanceState st = InstanceState.valueOf(i.state().name());
+      if (worst == null || severity(st) > severity(worst)) {
+        worst = st;
+      }
+    }
+    return worst == null ? InstanceState.Unknown : worst;
+  }
+
+  private static int severity(InstanceState s) {
+    return switch (s) {
+      case Running -> 0;
+      case Stopped -> 1;
+      case Unknown -> 2;
+      case StartBlocked -> 3;
+    };
+  }
+
+  private static void setConditions(PgIpcStatusStatus s, Assessment a, Long generation, Instant now) {
+    InstanceAssessment blocked = a.instances().stream()
+        .filter(i -> i.state() == dev.pgipc.assess.InstanceState.StartBlocked).findFirst().orElse(null);
+    InstanceAssessment unknown = a.instances().stream()
+        .filter(i -> i.state() == dev.pgipc.assess.InstanceState.Unknown).findFirst().orElse(null);
+    long blockingSegments = a.segments().stream().filter(SegmentAssessment::blocksStart).count();
+
+    if (blocked != null) {
+      s.setCondition(PgIpcStatusStatus.START_BLOCKED, Conditions.TRUE, reason(blocked.reason(), "StartBlocked"),
+          message(blocked), generation, now);
+    } else if (unknown != null) {
+      s.setCondition(PgIpcStatusStatus.START_BLOCKED, Conditions.UNKNOWN, "InstanceStateUnknown", message(unknown),
+          generation, now);
+    } else {
+      s.setCondition(PgIpcStatusStatus.START_BLOCKED, Conditions.FALSE, "NothingBlocks",
+          "no instance is kept from starting", generation, now);
+    }
+
+    long segs = a.segments().stream().filter(x -> x.verdict() == dev.pgipc.assess.Verdict.Reclaimable).count();
+    long files = a.dsm().stream().filter(x -> x.verdict() == dev.pgipc.assess.Verdict.Reclaimable).count();
+    long semSets = a.semaphores().stream().filter(x -> x.verdict() == dev.pgipc.assess.Verdict.Reclaimable).count();
+    if (segs + files + semSets > 0) {
+      s.setCondition(PgIpcStatusStatus.LEAK_DETECTED, Conditions.TRUE, "ReclaimableMemory",
+          a.memory().reclaimableBytes() + " bytes reclaimable in " + segs + " segment(s), " + files
+              + " DSM file(s) and " + semSets + " semaphore set(s)", generation, now);
+    } else {
+      s.setCondition(PgIpcStatusStatus.LEAK_DETECTED, Conditions.FALSE, "NoLeak", "nothing reclaimable", generation, now);
+    }
+
+    if (blocked != null) {
+      s.setCondition(PgIpcStatusStatus.HEALTHY, Conditions.FALSE, "StartBlocked", message(blocked), generation, now);
+    } else if (blockingSegments > 0) {
+      s.setCondition(PgIpcStatusStatus.HEALTHY, Conditions.FALSE, "SegmentBlocksStart",
+          blockingSegments + " segment(s) would keep PostgreSQL from starting", generation, now);
+    } else if (unknown != null) {
+      s.setCondition(PgIpcStatusStatus.HEALTHY, Conditions.UNKNOWN, "InstanceStateUnknown", message(unknown),
+          generation, now);
+    } else {
+      s.setCondition(PgIpcStatusStatus.HEALTHY, Conditions.TRUE, "NothingBlocks",
+          "every instance runs or is cleanly stopped and nothing blocks a start", generation, now);
+    }
+  }
+
+  private static String message(InstanceAssessment i) {
+    String m = i.message() == null || i.message().isBlank() ? i.state().name() : i.message();
+    return bounded(i.dataDirectory() + ": " + m, MAX_REASON);
+  }
+
+  private static String reason(String engineReason, String fallback) {
+    return engineReason != null && REASON.matcher(engineReason).matches() ? engineReason : fallback;
+  }
+
+  static String bounded(String s, int max) {
+    if (s == null || s.length() <= max) {
+      return s;
+    }
+    return s.substring(0, max - 1) + "…";
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+}

@@ -1,0 +1,214 @@
+package dev.pgipc.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pgipc.api.v1alpha1.PgIpcStatusStatus;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Writes the pod's PgIpcStatus status with a JSON merge patch on the status subresource, and only
+ * when something material changed or the heartbeat is due ({@link StatusChange}). The sidecar
+ * never creates or deletes the object (RBAC forbids it; the operator creates it): while it is
+ * missing, or while the API server is unreachable or answers 409/429/5xx, writes back off
+ * exponentially (capped) and the loop keeps scanning. One log line per change of state.
+ */
+final class StatusRecorder {
+  /** What an attempt did (pgipc_status_writes_total counts written, skipped, failed and missing). */
+  public enum Result { WRITTEN, SKIPPED, FAILED, MISSING, BACKING_OFF }
+
+  private final KubernetesClient client;
+  private final String namespace;
+  private final String name;
+  private final Duration heartbeat;
+  private final Backoff backoff;
+  private final Duration backoffMax;
+  private final AgentMetrics metrics;
+  private final AgentLog log;
+
+  /** The status the server holds as far as we know; meaningful only when {@link #known}. */
+  private JsonNode stored;
+  private boolean known;
+  private String uid;
+  private Long generation;
+  private Instant notBefore = Instant.EPOCH;
+  private Result lastFailure = Result.FAILED;
+
+  StatusRecorder(KubernetesClient client, String namespace, String name, Duration heartbeat,
+      Duration backoffInitial, Duration backoffMax, AgentMetrics metrics, AgentLog log) {
+    this.client = client;
+    this.namespace = namespace;
+    this.name = name;
+    this.heartbeat = heartbeat;
+    this.backoff = new Backoff(backoffInitial, backoffMax);
+    this.backoffMax = backoffMax;
+    this.metrics = metrics;
+    this.log = log;
+  }
+
+  /** False while backing off after a failure. */
+  boolean due(Instant now) {
+    return !now.isBefore(notBefore);
+  }
+
+  /** Try again now: the object appeared, or the watch reconnected. */
+  void nudge() {
+    notBefore = Instant.EPOCH;
+  }
+
+  /** The object was deleted or recreated: what we knew about its status no longer holds. */
+  void forget() {
+    known = false;
+    stored = null;
+    uid = null;
+  }
+
+  String uid() {
+    return uid;
+  }
+
+  Long generation() {
+    return generation;
+  }
+
+  boolean known() {
+    return known;
+  }
+
+  /** The stored status (for conditions' transition times and the remediation record), or null. */
+  PgIpcStatusStatus storedStatus() {
+    return known ? Json.value(stored, PgIpcStatusStatus.class) : null;
+  }
+
+  /** status.remediation.id as stored, or null. */
+  String storedRemediationId() {
+    if (!known || stored == null) {
+      return null;
+    }
+    JsonNode id = stored.path("remediation").path("id");
+    return id.isTextual() ? id.asText() : null;
+  }
+
+  /**
+   * Reads the object unless its status is already known.
+   *
+   * @return true when the status is known and a write may follow
+   */
+  boolean ensureKnown(Instant now) {
+    if (known) {
+      return true;
+    }
+    try {
+      GenericKubernetesResource obj = OwnObject.of(client, namespace, name).get();
+      if (obj == null) {
+        missing(now);
+        return false;
+      }
+      remember(obj);
+      return true;
+    } catch (RuntimeException e) {
+      failed(e, now);
+      return false;
+    }
+  }
+
+  /** Writes {@code desired} if it differs materially from the stored status or the heartbeat is due. */
+  Result record(PgIpcStatusStatus desired, Instant now) {
+    if (!due(now)) {
+      return Result.BACKING_OFF;
+    }
+    if (!ensureKnown(now)) {
+      return lastFailure;
+    }
+    StatusChange.Decision d = StatusChange.decide(stored, desired, now, heartbeat);
+    if (d == StatusChange.Decision.SKIP) {
+      metrics.statusWrite("skipped");
+      return Result.SKIPPED;
+    }
+    JsonNode want = Json.tree(desired);
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.set("status", MergePatch.replacing(stored, want));
+    try {
+      GenericKubernetesResource written = OwnObject.of(client, namespace, name).subresource("status")
+          .patch(PatchContext.of(PatchType.JSON_MERGE), Json.string(body));
+      if (written == null) {
+        missing(now);
+        return Result.MISSING;
+      }
+      remember(written);
+      metrics.statusWrite("written");
+      backoff.reset();
+      log.transition("status", "ok", false, "writing PgIpcStatus " + namespace + "/" + name + " status again");
+      return Result.WRITTEN;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 404) {
+        forget();
+        missing(now);
+        return Result.MISSING;
+      }
+      failed(e, now);
+      return Result.FAILED;
+    } catch (RuntimeException e) {
+      failed(e, now);
+      return Result.FAILED;
+    }
+  }
+
+  private void remember(GenericKubernetesResource obj) {
+    uid = obj.getMetadata().getUid();
+    generation = obj.getMetadata().getGeneration();
+    Object status = obj.getAdditionalProperties().get("status");
+    stored = status == null ? null : Json.tree(status);
+    known = true;
+  }
+
+  private void missing(Instant now) {
+    lastFailure = Result.MISSING;
+    metrics.statusWrite("missing");
+    notBefore = now.plus(backoff.failed());
+    log.transition("status", "missing", false, "PgIpcStatus " + namespace + "/" + name
+        + " does not exist yet (the operator creates it); scanning on and retrying");
+  }
+
+  private void failed(RuntimeException e, Instant now) {
+    lastFailure = Result.FAILED;
+    metrics.statusWrite("failed");
+    notBefore = now.plus(backoff.failed());
+    int code = e instanceof KubernetesClientException k ? k.getCode() : 0;
+    String state = code <= 0 ? "unreachable" : "http " + code;
+    log.transition("status", state, true, "cannot write PgIpcStatus " + namespace + "/" + name + " status to "
+        + client.getMasterUrl() + ": " + apiError(e) + "; scanning on, retrying with backoff up to "
+        + AgentLog.duration(backoffMax));
+  }
+
+  /** "API server answered 409: <its message>", or "API server unreachable: ConnectException". */
+  static String apiError(RuntimeException e) {
+    if (e instanceof KubernetesClientException k && k.getCode() > 0) {
+      String msg = k.getStatus() != null && k.getStatus().getMessage() != null ? k.getStatus().getMessage() : null;
+      return "API server answered " + k.getCode() + (msg == null ? "" : ": " + msg);
+    }
+    // the outermost I/O error says most (ConnectException, UnknownHostException, SSLHandshakeException)
+    Throwable io = null;
+    for (Throwable t = e; t != null && io == null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.io.IOException) {
+        io = t;
+      }
+    }
+    Throwable what = io != null ? io : e;
+    Throwable root = what;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String text = what.getClass().getSimpleName() + (what.getMessage() == null ? "" : " " + what.getMessage());
+    if (root != what && what.getMessage() == null) {
+      text += " (" + root.getClass().getSimpleName() + (root.getMessage() == null ? "" : " " + root.getMessage()) + ")";
+    }
+    return "API server unreachable: " + text.replaceAll("\\s+", " ");
+  }
+}

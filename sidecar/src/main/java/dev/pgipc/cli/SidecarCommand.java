@@ -1,0 +1,107 @@
+package dev.pgipc.cli;
+
+import dev.pgipc.Scanner;
+import dev.pgipc.agent.Agent;
+import dev.pgipc.agent.AgentClients;
+import dev.pgipc.agent.AgentConfig;
+import dev.pgipc.agent.IpcEngine;
+import dev.pgipc.ipc.NativeIpc;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "sidecar", mixinStandardHelpOptions = true,
+    description = {
+        "The in-pod agent: scans the pod's IPC namespace every interval and when postmaster.pid changes, reports "
+            + "into the pod's PgIpcStatus (status only; the operator creates the object), runs the remediation the "
+            + "operator requests in its spec (re-verifying every action), and serves Prometheus metrics, /healthz and "
+            + "/readyz on one port.",
+        "Configured from the environment; an option overrides its variable. Runs until SIGTERM."})
+final class SidecarCommand implements Callable<Integer> {
+  @Option(names = "--pod-name", paramLabel = "NAME", description = "This pod's name, and its PgIpcStatus's (env POD_NAME).")
+  String podName;
+
+  @Option(names = "--namespace", paramLabel = "NS", description = "This pod's namespace (env POD_NAMESPACE).")
+  String namespace;
+
+  @Option(names = "--pgdata", paramLabel = "DIR", description = "PostgreSQL's data directory, absolute (env PGDATA).")
+  String pgdata;
+
+  @Option(names = "--scan-interval-seconds", paramLabel = "S",
+      description = "Seconds between scans (env PGIPC_SCAN_INTERVAL_SECONDS; default 10).")
+  String scanInterval;
+
+  @Option(names = "--min-stale-seconds", paramLabel = "S",
+      description = "How long an unattached segment whose creator is not visible must stay unchanged before it counts "
+          + "as reclaimable (env PGIPC_MIN_STALE_SECONDS; default 30).")
+  String minStale;
+
+  @Option(names = "--port", paramLabel = "PORT",
+      description = "Port of /metrics, /healthz and /readyz (env PGIPC_PORT; default 9188).")
+  String port;
+
+  @Option(names = "--grace-seconds", paramLabel = "S",
+      description = "SIGTERM-to-SIGKILL grace for orphaned backends (env PGIPC_GRACE_SECONDS; default 10).")
+  String grace;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    AgentConfig config;
+    try {
+      config = AgentConfig.resolve(System.getenv(),
+          new AgentConfig.Overrides(podName, namespace, pgdata, scanInterval, minStale, port, grace));
+    } catch (AgentConfig.Invalid e) {
+      throw new PgIpc.UserError(e.getMessage());
+    }
+    configureLogging();
+    Scanner scanner;
+    try {
+      scanner = new Scanner(NativeIpc.get(), config.minStaleSeconds());
+    } catch (UnsatisfiedLinkError | RuntimeException e) {
+      throw new PgIpc.UserError("cannot load the C library for System V IPC calls (Linux only): " + e.getMessage());
+    }
+    KubernetesClient client = AgentClients.create(Config.autoConfigure(null), config.namespace());
+    Agent agent = new Agent(config, client, new IpcEngine(scanner, config.pgdata(), config.minStaleSeconds(), config.grace()),
+        Agent.Tuning.defaults(), Clock.systemUTC());
+    try {
+      agent.start();
+    } catch (AgentConfig.Invalid e) {
+      client.close();
+      throw new PgIpc.UserError(e.getMessage());
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      agent.close();
+      client.close();
+      stopped.countDown();
+    }, "pgipc-shutdown"));
+    stopped.await();
+    return PgIpc.EXIT_OK;
+  }
+
+  /**
+   * One line per event with a timestamp; the Kubernetes client's own warnings (with stack traces)
+   * only with PGIPC_DEBUG, since the agent logs every failure it meets itself.
+   */
+  private static void configureLogging() {
+    boolean debug = System.getenv("PGIPC_DEBUG") != null;
+    setDefault("org.slf4j.simpleLogger.showDateTime", "true");
+    setDefault("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
+    setDefault("org.slf4j.simpleLogger.showThreadName", "false");
+    setDefault("org.slf4j.simpleLogger.showLogName", "false");
+    setDefault("org.slf4j.simpleLogger.showShortLogName", "false");
+    setDefault("org.slf4j.simpleLogger.logFile", "System.err");
+    setDefault("org.slf4j.simpleLogger.defaultLogLevel", debug ? "debug" : "info");
+    setDefault("org.slf4j.simpleLogger.log.io.fabric8", debug ? "debug" : "off");
+  }
+
+  private static void setDefault(String key, String value) {
+    if (System.getProperty(key) == null) {
+      System.setProperty(key, value);
+    }
+  }
+}

@@ -1,0 +1,39 @@
+package dev.pgipc.agent;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Scans run every interval, and at once when the postmaster (re)writes or removes postmaster.pid. */
+class AgentScanLoopTest {
+  @TempDir
+  Path pgdata;
+
+  @Test
+  void aChangedPostmasterPidTriggersAScanBeforeTheInterval() throws Exception {
+    FakeEngine engine = new FakeEngine(Assessments::running);
+    AgentConfig config = new AgentConfig("pg-0", "ns-loop", pgdata, Duration.ofMinutes(10), 30, 0, Duration.ofSeconds(1));
+    // no API server at all: the loop does not depend on it
+    try (KubernetesClient client = MockApi.agentClient("http://127.0.0.1:" + MockApi.freePort() + "/", "ns-loop");
+        Agent agent = new Agent(config, client, engine, AgentStatusTest.fast(), Clock.systemUTC())) {
+      agent.start();
+      Await.until("the first scan", () -> engine.scans.get() == 1);
+      Await.sleep(500);
+      assertTrue(engine.scans.get() == 1, "the next scan is 10 minutes away");
+
+      Path pid = pgdata.resolve("postmaster.pid");
+      Files.writeString(pid, "4242\\n" + pgdata + "\\n1700000000\\n5432\\n/tmp\\n*\\n  2229214         0\\nstarting\\n");
+      Await.until("a scan for the new postmaster.pid", Duration.ofSeconds(5), () -> engine.scans.get() == 2);
+      Files.writeString(pid, "4242\\n" + pgdata + "\\n1700000000\\n5432\\n/tmp\\n*\\n  2229214         0\\nready   \\n");
+      Await.until("a scan for the rewritten postmaster.pid", Duration.ofSeconds(5), () -> engine.scans.get() == 3);
+      Files.delete(pid);
+      Await.until("a scan for the removed postmaster.pid", Duration.ofSeconds(5), () -> engine.scans.get() == 4);
+    }
+  }
+}

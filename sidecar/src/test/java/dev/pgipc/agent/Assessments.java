@@ -1,0 +1,70 @@
+package dev.pgipc.agent;
+
+import static dev.pgipc.fixtures.SnapshotBuilder.header;
+import static dev.pgipc.fixtures.SnapshotBuilder.lock;
+import static dev.pgipc.fixtures.SnapshotBuilder.read;
+
+import dev.pgipc.assess.Assessment;
+import dev.pgipc.assess.Classifier;
+import dev.pgipc.fixtures.SnapshotBuilder;
+import dev.pgipc.ipc.ShmStat;
+import dev.pgipc.snapshot.HeaderProbe;
+import dev.pgipc.snapshot.SegmentObservation;
+import dev.pgipc.snapshot.Snapshot;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Judged snapshots of a pod with PGDATA /data, for tests that need no real IPC. */
+final class Assessments {
+  static final String PGDATA = "/data";
+  static final long INO = 2229214;
+  static final int KEY = (int) INO;
+  private static final Classifier CLASSIFIER = new Classifier(30);
+
+  private Assessments() {}
+
+  /** A running server: its segment 15 is InUse. */
+  static Assessment running(long nowSeconds) {
+    return CLASSIFIER.assess(runningBuilder(nowSeconds).build());
+  }
+
+  private static SnapshotBuilder runningBuilder(long nowSeconds) {
+    return new SnapshotBuilder().now(nowSeconds)
+        .dataDir(PGDATA, INO, lock(100, 15, "ready"))
+        .postmaster(100, INO).backend(101, 100, 'S', "checkpointer", INO)
+        .segment(15, KEY, 2, 100, read(header(100, INO)))
+        .attach(100, 15).attach(101, 15);
+  }
+
+  /** Running, plus segment 16 of a data directory restored elsewhere: unattached, creator dead, Reclaimable. */
+  static Assessment runningWithLeak(long nowSeconds) {
+    return CLASSIFIER.assess(runningBuilder(nowSeconds).segment(16, 0x7000_0001, 0, 555, read(header(555, 4242))).build());
+  }
+
+  /** The postmaster is dead and a stopped backend holds segment 15: the start is blocked. */
+  static Assessment blocked(long nowSeconds) {
+    return CLASSIFIER.assess(new SnapshotBuilder().now(nowSeconds)
+        .dataDir(PGDATA, INO, lock(100, 15, "ready"))
+        .backend(101, 1, 'T', "checkpointer", INO)
+        .segment(15, KEY, 1, 100, read(header(100, INO)))
+        .attach(101, 15).build());
+  }
+
+  /** Blocked, plus {@code foreign} non-PostgreSQL segments with lower shmids than the blocking one. */
+  static Assessment blockedAmongMany(long nowSeconds, int foreign) {
+    Snapshot base = new SnapshotBuilder().now(nowSeconds)
+        .dataDir(PGDATA, INO, lock(100, 100_000, "ready"))
+        .backend(101, 1, 'T', "checkpointer", INO)
+        .segment(100_000, KEY, 1, 100, read(header(100, INO)))
+        .attach(101, 100_000).build();
+    List<SegmentObservation> segs = new ArrayList<>(base.segments());
+    for (int i = 0; i < foreign; i++) {
+      ShmStat st = new ShmStat(0, 1000 + i, 0600, 4096, 7, 7, 0, 101, 104, 101, 104, nowSeconds - 5000, 0, nowSeconds - 5000);
+      segs.add(new SegmentObservation(st, 0, new HeaderProbe.TooSmall(), 4096));
+    }
+    Snapshot s = new Snapshot(base.nowEpochMillis(), base.selfPid(), base.selfUid(), segs, base.semaphores(), base.dataDirectories(),
+        base.processes(), base.processesReadable(), base.attachersComplete(), base.dsmFiles(), base.memory(),
+        base.warnings());
+    return CLASSIFIER.assess(s);
+  }
+}
