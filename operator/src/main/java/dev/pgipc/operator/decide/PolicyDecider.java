@@ -1,0 +1,141 @@
+package dev.pgipc.operator.decide;
+
+import dev.pgipc.api.v1alpha1.PgIpcPolicy;
+import dev.pgipc.api.v1alpha1.PgIpcPolicySpec;
+import dev.pgipc.api.v1alpha1.PgIpcStatus;
+import dev.pgipc.operator.detect.BlockedStartDetector;
+import dev.pgipc.operator.detect.Detection;
+import dev.pgipc.operator.util.LabelSelectors;
+import dev.pgipc.operator.util.Times;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Pure: one policy and everything it selects to per-pod decisions. Pods are decided one after
+ * another, oldest blocked first, with a running count of remediations in flight, so
+ * maxConcurrentRemediations holds across the policy's pods within a pass and across passes (the
+ * count is rebuilt from the PgIpcStatuses every time).
+ */
+public final class PolicyDecider {
+
+  /** A pod's decision with the input it came from, so a conflicting write can be decided again. */
+  public record Task(PodDecider.Input input, PodDecision decision) {}
+
+  /**
+   * @param selectedPods pods of the policy's namespace its selector matches
+   * @param statuses every PgIpcStatus of the namespace, by name
+   * @param otherPolicies selectors of the namespace's other policies, by name
+   * @param previousLogs previous logs read for {@link BlockedStartDetector#needsPreviousLog} keys
+   */
+  public record Input(PgIpcPolicy policy, Collection<Pod> selectedPods, Map<String, PgIpcStatus> statuses,
+      Map<String, LabelSelector> otherPolicies, Map<String, String> previousLogs, Instant now, String identity,
+      String sidecarContainer, boolean evictionAllowed, Supplier<String> ids) {}
+
+  /**
+   * @param deletes PgIpcStatuses this policy created that no longer belong to a selected pod (or to
+   *     an earlier pod of the same name), none with a remediation in flight
+   * @param conflicts selected pods guarded by another policy that selected them first
+   */
+  public record Result(List<Task> tasks, List<PgIpcStatus> deletes, int matched, int conflicts, Instant recheckAt) {}
+
+  private PolicyDecider() {}
+
+  public static Result decide(Input in) {
+    String me = in.policy().getMetadata().getName();
+    PgIpcPolicySpec spec = in.policy().getSpec();
+    String container = spec.getPostgresContainer() == null ? "postgres" : spec.getPostgresContainer();
+    List<PgIpcStatus> deletes = new ArrayList<>();
+    Set<String> selectedNames = new HashSet<>();
+    int conflicts = 0;
+
+    record Candidate(Pod pod, PgIpcStatus status, Detection detection, Instant blockedSince) {}
+    List<Candidate> mine = new ArrayList<>();
+    for (Pod pod : in.selectedPods()) {
+      String name = pod.getMetadata().getName();
+      selectedNames.add(name);
+      PgIpcStatus status = in.statuses().get(name);
+      if (status != null && !ownedBy(status, pod)) {
+        // left over from an earlier pod of the same name: start clean
+        if (ownedByPolicy(status, me) || policyRef(status) == null) {
+          deletes.add(status);
+        }
+        continue;
+      }
+      String ref = policyRef(status);
+      if (ref != null && !ref.equals(me)) {
+        LabelSelector other = in.otherPolicies().get(ref);
+        if (other != null && LabelSelectors.matches(other, pod.getMetadata().getLabels())) {
+          conflicts++;
+          continue;
+        }
+      }
+      String logKey = BlockedStartDetector.needsPreviousLog(pod, container).orElse(null);
+      String log = logKey == null ? null : in.previousLogs().get(logKey);
+      Detection det = BlockedStartDetector.detect(pod, status, container, log);
+      Instant since = det.blocked() ? Times.parse(PodDecider.state(status).blockedSince) : null;
+      mine.add(new Candidate(pod, status, det, since));
+    }
+    for (PgIpcStatus s : in.statuses().values()) {
+      if (ownedByPolicy(s, me) && !selectedNames.contains(s.getMetadata().getName()) && !PodDecider.inFlight(s)) {
+        deletes.add(s);
+      }
+    }
+
+    int inFlight = 0;
+    for (Candidate c : mine) {
+      if (PodDecider.inFlight(c.status())) {
+        inFlight++;
+      }
+    }
+    mine.sort(Comparator.comparing((Candidate c) -> !c.detection().blocked())
+        .thenComparing(c -> c.blockedSince() == null ? Instant.MAX : c.blockedSince())
+        .thenComparing(c -> c.pod().getMetadata().getName()));
+    List<Task> tasks = new ArrayList<>();
+    Instant recheck = null;
+    for (Candidate c : mine) {
+      boolean wasInFlight = PodDecider.inFlight(c.status());
+      PodDecider.Input input = new PodDecider.Input(c.pod(), c.status(), c.detection(), me, spec, in.now(),
+          in.identity(), in.sidecarContainer(), in.evictionAllowed(), inFlight - (wasInFlight ? 1 : 0), in.ids());
+      PodDecision d = PodDecider.decide(input);
+      if (d.newRequest()) {
+        inFlight++;
+      }
+      recheck = Times.min(recheck, d.recheckAt());
+      tasks.add(new Task(input, d));
+    }
+    return new Result(tasks, deletes, in.selectedPods().size(), conflicts, recheck);
+  }
+
+  static String policyRef(PgIpcStatus s) {
+    return s == null || s.getSpec() == null || s.getSpec().getPolicyRef() == null ? null
+        : s.getSpec().getPolicyRef().getName();
+  }
+
+  static boolean ownedByPolicy(PgIpcStatus s, String policy) {
+    return policy.equals(policyRef(s));
+  }
+
+  /** The PgIpcStatus's owner is this pod (same uid), or it names no pod at all. */
+  static boolean ownedBy(PgIpcStatus s, Pod pod) {
+    List<OwnerReference> refs = s.getMetadata().getOwnerReferences();
+    if (refs == null || refs.isEmpty()) {
+      return true;
+    }
+    for (OwnerReference r : refs) {
+      if ("Pod".equals(r.getKind()) && pod.getMetadata().getName().equals(r.getName())) {
+        return pod.getMetadata().getUid() == null || pod.getMetadata().getUid().equals(r.getUid());
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,113 @@
+package dev.pgipc.operator.state;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The operator's per-pod bookkeeping, kept in the {@value #ANNOTATION} annotation of the pod's
+ * PgIpcStatus so that it survives operator restarts and is written atomically with
+ * spec.remediation (one optimistic-locked update). Nothing here is needed to know what is in
+ * flight: that is spec.remediation.id vs status.remediation.id.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public final class PodState {
+
+  public static final String ANNOTATION = "pgipc.dev/operator-state";
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  /** A remediation the operator requested. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static final class Request {
+    @JsonProperty public String id;
+    /** RFC 3339, operator clock. */
+    @JsonProperty public String at;
+    @JsonProperty public boolean dryRun;
+
+    public Request() {}
+
+    public Request(String id, String at, boolean dryRun) {
+      this.id = id;
+      this.at = at;
+      this.dryRun = dryRun;
+    }
+  }
+
+  /** A real remediation reported Succeeded, waiting to see whether PostgreSQL then starts. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static final class Awaiting {
+    @JsonProperty public String id;
+    /** status.remediation.finishedAt (sidecar clock), to compare with later scans. */
+    @JsonProperty public String finishedAt;
+    /** postgres container restartCount when the outcome was seen. */
+    @JsonProperty public int restarts;
+
+    public Awaiting() {}
+
+    public Awaiting(String id, String finishedAt, int restarts) {
+      this.id = id;
+      this.finishedAt = finishedAt;
+      this.restarts = restarts;
+    }
+  }
+
+  /** First time the operator saw the current blocked start (operator clock). */
+  @JsonProperty public String blockedSince;
+  @JsonProperty public String cause;
+  /** Requests, newest last, pruned to the rate window (the newest one is always kept). */
+  @JsonProperty public List<Request> requests = new ArrayList<>();
+  /** spec.remediation.id whose outcome has been recorded (Events, metrics, streak). */
+  @JsonProperty public String handled;
+  @JsonProperty public Awaiting awaiting;
+  /** Consecutive real remediations that did not unblock the pod. */
+  @JsonProperty public int failedStreak;
+  @JsonProperty public String escalatedAt;
+  /** Last time an eviction failed for a reason other than a PodDisruptionBudget. */
+  @JsonProperty public String escalationRefusedAt;
+  /** Fingerprint of the last requested plan (a dry run of the same plan is not repeated). */
+  @JsonProperty public String lastPlan;
+  /** Fingerprint of the last informational Event (refusals are not repeated while unchanged). */
+  @JsonProperty public String notice;
+
+  public static PodState parse(String json) {
+    if (json == null || json.isBlank()) {
+      return new PodState();
+    }
+    try {
+      PodState s = JSON.readValue(json, PodState.class);
+      if (s.requests == null) {
+        s.requests = new ArrayList<>();
+      }
+      return s;
+    } catch (Exception e) {
+      return new PodState();
+    }
+  }
+
+  public String toJson() {
+    try {
+      return JSON.writeValueAsString(this);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public PodState copy() {
+    return parse(toJson());
+  }
+
+  /** Nothing about a current episode is recorded (history of past requests may be). */
+  @com.fasterxml.jackson.annotation.JsonIgnore
+  public boolean isQuiet() {
+    return blockedSince == null && cause == null && failedStreak == 0 && awaiting == null && escalatedAt == null
+        && escalationRefusedAt == null && notice == null;
+  }
+
+  public Request lastRequest() {
+    return requests.isEmpty() ? null : requests.get(requests.size() - 1);
+  }
+}

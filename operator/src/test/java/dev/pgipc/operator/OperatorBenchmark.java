@@ -1,0 +1,248 @@
+package dev.pgipc.operator;
+
+import static dev.pgipc.operator.Fixtures.FATAL_SHM;
+import static dev.pgipc.operator.Fixtures.attacher;
+import static dev.pgipc.operator.Fixtures.crashLooping;
+import static dev.pgipc.operator.Fixtures.podStatus;
+import static dev.pgipc.operator.Fixtures.running;
+import static dev.pgipc.operator.Fixtures.segment;
+
+import dev.pgipc.api.v1alpha1.Mode;
+import dev.pgipc.api.v1alpha1.PgIpcStatus;
+import dev.pgipc.api.v1alpha1.Verdict;
+import dev.pgipc.operator.util.Times;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.lang.management.ManagementFactory;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * Not part of the normal build. Run:
+ *
+ * <pre>
+ * mvn -pl operator test -Dtest=OperatorBenchmark -Dpgipc.bench=true \
+ *     [-Dpgipc.bench.pods=2000] [-Dpgipc.bench.failuresPerSecond=50] [-Dpgipc.bench.seconds=20]
+ * </pre>
+ *
+ * N guarded pods on the fabric8 mock server (same JVM), then F pods per second start failing with
+ * the shared-memory FATAL while their sidecar reports an Orphaned segment. Prints the latency from
+ * the failing pod-status write to the spec.remediation seen by a watch (median, p99), the
+ * operator's own detection-to-request timer, and heap. Prints numbers; asserts nothing on time.
+ */
+@Tag("benchmark")
+@EnabledIfSystemProperty(named = "pgipc.bench", matches = "true")
+@EnableKubernetesMockClient(crud = true)
+class OperatorBenchmark {
+
+  static KubernetesMockServer server;
+  static KubernetesClient client;
+  /** The mock web server logs every request through java.util.logging; keep a reference so it stays quiet. */
+  private static final java.util.logging.Logger MOCK_LOG = quiet();
+
+  private static java.util.logging.Logger quiet() {
+    java.util.logging.Logger l = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+    l.setLevel(java.util.logging.Level.WARNING);
+    return l;
+  }
+
+  private static int prop(String name, int dflt) {
+    String v = System.getProperty(name);
+    return v == null || v.isBlank() ? dflt : Integer.parseInt(v.strip());
+  }
+
+  private static long heapUsedAfterGc() throws InterruptedException {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      Thread.sleep(200);
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  @Test
+  void failingPodsAtScale() throws Exception {
+    int pods = prop("pgipc.bench.pods", 2000);
+    int perSecond = prop("pgipc.bench.failuresPerSecond", 50);
+    int seconds = prop("pgipc.bench.seconds", 20);
+    String ns = "bench";
+    MockCluster cluster = new MockCluster(client);
+    MockCluster.loadCrds(client);
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+
+    long t = System.nanoTime();
+    cluster.createPolicy(ns, "pol", Mode.Remediate, s -> {
+      s.getSafety().setMaxConcurrentRemediations(pods);
+      s.getSafety().setMinStaleSeconds(0);
+    });
+    Instant start = Instant.now();
+    var healthy = podStatus(start.minusSeconds(600), running("postgres", start.minusSeconds(600), 0),
+        running("pgipc", start.minusSeconds(600), 0));
+    List<Future<?>> fs = new ArrayList<>();
+    for (int i = 0; i < pods; i++) {
+      String name = "pg-" + i;
+      fs.add(pool.submit(() -> cluster.createPod(ns, name, healthy)));
+    }
+    for (Future<?> f : fs) {
+      f.get();
+    }
+    System.out.printf("setup: %d pods created in %.1f s%n", pods, (System.nanoTime() - t) / 1e9);
+    long heapBefore = heapUsedAfterGc();
+
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    t = System.nanoTime();
+    PgIpcOperator op = cluster.startOperator(ns, false, registry);
+    while (client.resources(PgIpcStatus.class).inNamespace(ns).list().getItems().size() < pods) {
+      Thread.sleep(250);
+    }
+    System.out.printf("operator started and created %d PgIpcStatus in %.1f s%n", pods, (System.nanoTime() - t) / 1e9);
+
+    // every sidecar reports a healthy segment
+    t = System.nanoTime();
+    fs.clear();
+    for (int i = 0; i < pods; i++) {
+      String name = "pg-" + i;
+      int shmid = 1000 + i;
+      fs.add(pool.submit(() -> cluster.sidecar(ns, name, st -> {
+        st.setObservedAt(Times.format(Instant.now()));
+        st.setSegments(new ArrayList<>(List.of(segment(shmid, 5432001, 1700000000, Verdict.InUse, false,
+            attacher(10, false)))));
+      })));
+    }
+    for (Future<?> f : fs) {
+      f.get();
+    }
+    System.out.printf("sidecars reported in %.1f s%n", (System.nanoTime() - t) / 1e9);
+    Thread.sleep(2000);
+    long heapSteady = heapUsedAfterGc();
+
+    Map<String, Long> failedAt = new ConcurrentHashMap<>();
+    Map<String, Long> requestedAt = new ConcurrentHashMap<>();
+    Watch watch = client.resources(PgIpcStatus.class).inNamespace(ns).watch(new Watcher<>() {
+      @Override
+      public void eventReceived(Action action, PgIpcStatus s) {
+        if (s.getSpec() != null && s.getSpec().getRemediation() != null) {
+          requestedAt.putIfAbsent(s.getMetadata().getName(), System.nanoTime());
+        }
+      }
+
+      @Override
+      public void onClose(WatcherException cause) {
+      }
+    });
+
+    int failing = Math.min(pods, perSecond * seconds);
+    long periodNanos = 1_000_000_000L / perSecond;
+    long begin = System.nanoTime();
+    ExecutorService kubelet = Executors.newFixedThreadPool(16);
+    List<Future<?>> failures = new ArrayList<>();
+    for (int i = 0; i < failing; i++) {
+      long due = begin + i * periodNanos;
+      long wait = due - System.nanoTime();
+      if (wait > 0) {
+        TimeUnit.NANOSECONDS.sleep(wait);
+      }
+      String name = "pg-" + i;
+      int shmid = 1000 + i;
+      failures.add(kubelet.submit(() -> {
+        Instant now = Instant.now();
+        cluster.sidecar(ns, name, st -> {
+          st.setObservedAt(Times.format(now));
+          st.setSegments(new ArrayList<>(List.of(segment(shmid, 5432001, 1700000000, Verdict.Orphaned, true,
+              attacher(77, true)))));
+        });
+        var blocked = podStatus(now.minusSeconds(600),
+            crashLooping("postgres", FATAL_SHM.replace("98304", String.valueOf(shmid)), now, 1),
+            running("pgipc", now.minusSeconds(600), 0));
+        cluster.setPodStatus(ns, name, blocked);
+        failedAt.put(name, System.nanoTime());
+      }));
+    }
+    for (Future<?> f : failures) {
+      f.get();
+    }
+    double injectSeconds = (System.nanoTime() - begin) / 1e9;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    while (requestedAt.size() < failing && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+    }
+    watch.close();
+    Thread.sleep(3000); // let queued Events drain
+    long heapAfter = heapUsedAfterGc();
+    histo("AFTER");
+    op.stop();
+    long heapStopped = heapUsedAfterGc();
+    histo("STOPPED");
+
+    List<Double> latMs = new ArrayList<>();
+    int early = 0;
+    for (Map.Entry<String, Long> e : failedAt.entrySet()) {
+      Long r = requestedAt.get(e.getKey());
+      if (r != null) {
+        double ms = (r - e.getValue()) / 1e6;
+        // the request can be seen before the kubelet thread records its own timestamp
+        if (ms < 0) {
+          early++;
+          ms = 0;
+        }
+        latMs.add(ms);
+      }
+    }
+    Collections.sort(latMs);
+    Timer timer = registry.find("pgipc.operator.detection.to.request").timer();
+    System.out.println();
+    System.out.println("=== pgipc operator benchmark (fabric8 mock server, same JVM, "
+        + Runtime.getRuntime().availableProcessors() + " CPUs) ===");
+    System.out.printf("guarded pods: %d; failing: %d at %d/s (injected in %.1f s)%n", pods, failing, perSecond,
+        injectSeconds);
+    System.out.printf("requests written: %d of %d%n", requestedAt.size(), failing);
+    System.out.printf("pod failure -> spec.remediation seen by a watch: median %.0f ms, p90 %.0f ms, p99 %.0f ms,"
+        + " max %.0f ms (%d seen before the writer's clock read)%n", pct(latMs, 50), pct(latMs, 90), pct(latMs, 99),
+        latMs.isEmpty() ? 0 : latMs.get(latMs.size() - 1), early);
+    System.out.printf("operator timer pgipc_operator_detection_to_request_seconds: count %d, mean %.1f ms,"
+        + " max %.1f ms%n", timer.count(), timer.mean(TimeUnit.MILLISECONDS), timer.max(TimeUnit.MILLISECONDS));
+    System.out.printf("heap used after GC (one JVM: mock server + test + operator): %.1f MiB before the operator"
+        + " (%d pods stored), %.1f MiB operator steady, %.1f MiB after the failures, %.1f MiB after stopping the"
+        + " operator%n", heapBefore / 1048576.0, pods, heapSteady / 1048576.0, heapAfter / 1048576.0,
+        heapStopped / 1048576.0);
+    System.out.printf("operator heap: ~%.1f MiB steady (steady - before), ~%.1f MiB after the failures"
+        + " (after - stopped)%n", (heapSteady - heapBefore) / 1048576.0, (heapAfter - heapStopped) / 1048576.0);
+    System.out.printf("max heap %.0f MiB%n", Runtime.getRuntime().maxMemory() / 1048576.0);
+    System.out.println();
+    kubelet.shutdownNow();
+    pool.shutdownNow();
+  }
+
+  private static void histo(String tag) throws Exception {
+    if (Boolean.getBoolean("pgipc.bench.histo")) {
+      Process pr = new ProcessBuilder("jcmd", String.valueOf(ProcessHandle.current().pid()), "GC.class_histogram")
+          .redirectErrorStream(true).start();
+      new String(pr.getInputStream().readAllBytes()).lines().limit(60).forEach(l -> System.out.println(tag + " " + l));
+    }
+  }
+
+  private static double pct(List<Double> sorted, int p) {
+    if (sorted.isEmpty()) {
+      return 0;
+    }
+    int i = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
+  }
+}

@@ -1,0 +1,332 @@
+package dev.pgipc.operator.decide;
+
+import static dev.pgipc.operator.Fixtures.attacher;
+import static dev.pgipc.operator.Fixtures.blockedPod;
+import static dev.pgipc.operator.Fixtures.healthyPod;
+import static dev.pgipc.operator.Fixtures.report;
+import static dev.pgipc.operator.Fixtures.segment;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pgipc.api.v1alpha1.ActionOutcome;
+import dev.pgipc.api.v1alpha1.ActionType;
+import dev.pgipc.api.v1alpha1.Mode;
+import dev.pgipc.api.v1alpha1.Outcome;
+import dev.pgipc.api.v1alpha1.PgIpcPolicySpec;
+import dev.pgipc.api.v1alpha1.PgIpcStatus;
+import dev.pgipc.api.v1alpha1.PgIpcStatusStatus;
+import dev.pgipc.api.v1alpha1.RemediationPhase;
+import dev.pgipc.api.v1alpha1.RemediationReport;
+import dev.pgipc.api.v1alpha1.Verdict;
+import dev.pgipc.operator.Fixtures;
+import dev.pgipc.operator.detect.BlockedStartDetector;
+import dev.pgipc.operator.detect.Detection;
+import dev.pgipc.operator.state.PodState;
+import dev.pgipc.operator.util.Times;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+class PodDeciderTest {
+
+  private static final Instant T0 = Instant.parse("2026-01-01T12:00:00Z");
+  private static final KubernetesSerialization JSON = new KubernetesSerialization();
+  private final AtomicInteger n = new AtomicInteger();
+  private final Supplier<String> ids = () -> "r-" + n.incrementAndGet();
+
+  private PgIpcPolicySpec spec(Mode mode) {
+    return Fixtures.policy("ns", "pol", mode).getSpec();
+  }
+
+  private PodDecision decide(Pod pod, PgIpcStatus status, PgIpcPolicySpec spec, Instant now, int inFlightOthers,
+      boolean evictionAllowed) {
+    Detection det = BlockedStartDetector.detect(pod, status, "postgres", null);
+    return PodDecider.decide(new PodDecider.Input(pod, status, det, "pol", spec, now, "op-0", "pgipc", evictionAllowed,
+        inFlightOthers, ids));
+  }
+
+  /** What the apiserver would hold after the decision's write (the report is the sidecar's). */
+  private static PgIpcStatus applied(PgIpcStatus before, PodDecision d) {
+    if (d.write() == null) {
+      return before;
+    }
+    PgIpcStatus s = JSON.clone(d.write());
+    s.setStatus(before == null ? null : JSON.clone(before.getStatus()));
+    return s;
+  }
+
+  private static PgIpcStatus answer(PgIpcStatus s, RemediationPhase phase, Instant finishedAt, Instant observedAt) {
+    PgIpcStatus c = JSON.clone(s);
+    RemediationReport r = new RemediationReport();
+    r.setId(s.getSpec().getRemediation().getId());
+    r.setPhase(phase);
+    r.setFinishedAt(Times.format(finishedAt));
+    ActionOutcome o = new ActionOutcome();
+    o.setType(ActionType.RemoveSegment);
+    o.setShmid(98304);
+    o.setOutcome(phase == RemediationPhase.Succeeded ? Outcome.Done : Outcome.Failed);
+    r.setOutcomes(List.of(o));
+    c.getStatus().setRemediation(r);
+    c.getStatus().setObservedAt(Times.format(observedAt));
+    return c;
+  }
+
+  private static PgIpcStatus orphanedStatus(Pod pod, Instant observedAt) {
+    return Fixtures.status(pod, "pol", report(observedAt,
+        segment(98304, 5432001, 1700000000, Verdict.Orphaned, true, attacher(77, true))));
+  }
+
+  @Test
+  void createsTheStatusOwnedByThePodWithoutBlockOwnerDeletion() {
+    Pod pod = healthyPod("ns", "pg-0", T0);
+    PodDecision d = decide(pod, null, spec(Mode.Remediate), T0, 0, false);
+    assertTrue(d.create());
+    assertEquals("pg-0", d.write().getMetadata().getName());
+    assertEquals("pol", d.write().getSpec().getPolicyRef().getName());
+    var owner = d.write().getMetadata().getOwnerReferences().get(0);
+    assertEquals("uid-pg-0", owner.getUid());
+    assertEquals("Pod", owner.getKind());
+    assertNull(owner.getBlockOwnerDeletion());
+    assertNull(d.write().getSpec().getRemediation());
+  }
+
+  @Test
+  void remediateRequestsWithTheReportedIdentityThenNeverRewritesInFlight() {
+    Pod pod = blockedPod("ns", "pg-0", T0);
+    PgIpcStatus s = orphanedStatus(pod, T0);
+    PodDecision d = decide(pod, s, spec(Mode.Remediate), T0, 0, false);
+    assertNotNull(d.requested());
+    assertEquals("r-1", d.requested().getId());
+    assertEquals(false, d.requested().getDryRun());
+    var a = d.requested().getActions().get(0);
+    assertEquals(ActionType.RemoveSegment, a.getType());
+    assertEquals(98304, a.getShmid());
+    assertEquals(5432001L, a.getKey());
+    assertEquals(1700000000L, a.getCtime());
+    assertTrue(d.inFlight());
+    assertEquals(java.time.Duration.ZERO, d.detectionToRequest());
+    assertTrue(d.events().stream().anyMatch(e -> e.reason().equals(EventSpec.START_BLOCKED)));
+    assertTrue(d.events().stream().anyMatch(e -> e.reason().equals(EventSpec.REQUESTED) && e.alsoOnStatus()));
+
+    // the sidecar reports a different segment meanwhile: the in-flight request stays as it is
+    PgIpcStatus written = applied(s, d);
+    written.getStatus().getSegments().get(0).setShmid(131072);
+    PodDecision again = decide(pod, written, spec(Mode.Remediate), T0.plusSeconds(30), 0, false);
+    assertNull(again.requested());
+    assertNull(again.write());
+    assertTrue(again.inFlight());
+    assertTrue(again.events().isEmpty());
+  }
+
+  @Test
+  void outcomeEventsOnceAndFreshScanBeforePlanningAgain() {
+    Pod pod = blockedPod("ns", "pg-0", T0);
+    PgIpcStatus s = applied(orphanedStatus(pod, T0), decide(pod, orphanedStatus(pod, T0), spec(Mode.Remediate), T0, 0,
+        false));
+    PgIpcStatus answered = answer(s, RemediationPhase.Succeeded, T0.plusSeconds(2), T0.plusSeconds(1));
+    PodDecision d = decide(pod, answered, spec(Mode.Remediate), T0.plusSeconds(3), 0, false);
+    assertEquals(List.of(EventSpec.SUCCEEDED), d.events().stream().map(EventSpec::reason).toList());
+    assertEquals(1, d.outcomes().size());
+    assertEquals("Done", d.outcomes().get(0)[1]);
+    assertNull(d.requested(), "the report predates the remediation: no new plan from it");
+    assertFalse(d.inFlight());
+    PodState st = PodDecider.state(d.write());
+    assertEquals("r-1", st.handled);
+    assertNotNull(st.awaiting);
+
+    PgIpcStatus after = applied(answered, d);
+    PodDecision twice = decide(pod, after, spec(Mode.Remediate), T0.plusSeconds(4), 0, false);
+    assertTrue(twice.events().isEmpty());
+    assertNull(twice.write());
+  }
+
+  @Test
+  void failedAttemptsEscalateToEvictionWhenAllowed() {
+    PgIpcPolicySpec spec = spec(Mode.Remediate);
+    spec.getActions().setDeletePodAfterFailedAttempts(1);
+    Pod pod = blockedPod("ns", "pg-0", T0);
+    PgIpcStatus s = applied(orphanedStatus(pod, T0), decide(pod, orphanedStatus(pod, T0), spec, T0, 0, true));
+    PgIpcStatus failed = answer(s, RemediationPhase.Failed, T0.plusSeconds(2), T0.plusSeconds(3));
+    PodDecision d = decide(pod, failed, spec, T0.plusSeconds(4), 0, true);
+    assertEquals(EventSpec.FAILED, d.events().get(0).reason());
+    assertTrue(d.evict());
+    assertNull(d.requested());
+    assertEquals(1, PodDecider.state(d.write()).failedStreak);
+    assertNotNull(PodDecider.state(d.write()).escalatedAt, "recorded before the eviction call");
+
+    PgIpcStatus w = applied(failed, d);
+    // a pass on a stale copy (without escalatedAt) would get 409 on its write; on the fresh one:
+    assertFalse(decide(pod, w, spec, T0.plusSeconds(5), 0, true).evict());
+    PodDecision ev = PodDecider.afterEviction(w, "pg-0", PodDecider.EvictionResult.Evicted, "evicted", 1,
+        T0.plusSeconds(5));
+    assertEquals(EventSpec.ESCALATED, ev.events().get(0).reason());
+    assertNull(ev.write(), "nothing to undo");
+    PodDecision blocked = PodDecider.afterEviction(w, "pg-0", PodDecider.EvictionResult.Blocked, "429", 1,
+        T0.plusSeconds(5));
+    assertNull(PodDecider.state(blocked.write()).escalatedAt, "a PDB-refused eviction is tried again");
+    assertEquals(T0.plusSeconds(65), blocked.recheckAt());
+    assertEquals(EventSpec.ESCALATION_REFUSED, blocked.events().get(0).reason());
+    PodDecision later = decide(pod, applied(w, ev), spec, T0.plusSeconds(6), 0, true);
+    assertFalse(later.evict(), "evicts once");
+    assertNull(later.requested(), "an evicted pod is not asked for more");
+  }
+
+  @Test
+  void succeededButStillFailingAfterRestartCountsAsFailed() {
+    PgIpcPolicySpec spec = spec(Mode.Remediate);
+    spec.getActions().setDeletePodAfterFailedAttempts(2);
+    Pod pod = blockedPod("ns", "pg-0", T0);
+    PgIpcStatus s = applied(orphanedStatus(pod, T0), decide(pod, orphanedStatus(pod, T0), spec, T0, 0, true));
+    PgIpcStatus ok = answer(s, RemediationPhase.Succeeded, T0.plusSeconds(2), T0.plusSeconds(3));
+    PgIpcStatus w = applied(ok, decide(pod, ok, spec, T0.plusSeconds(4), 0, true));
+    assertEquals(0, PodDecider.state(w).failedStreak);
+    // postgres restarted (restartCount 3 -> 4) and failed the same way
+    Pod again = Fixtures.withStatus(Fixtures.pod("ns", "pg-0"), Fixtures.podStatus(T0.minusSeconds(600),
+        Fixtures.crashLooping("postgres", Fixtures.FATAL_SHM, T0.plusSeconds(10), 4),
+        Fixtures.running("pgipc", T0.minusSeconds(600), 0)));
+    PodDecision d = decide(again, w, spec, T0.plusSeconds(11), 0, true);
+    assertEquals(1, PodDecider.state(d.write()).failedStreak);
+    assertFalse(d.evict());
+  }
+
+  @Test
+  void escalationWithoutEvictionPermissionIsRefusedOnceAndPlanningGoesOn() {
+    PgIpcPolicySpec spec = spec(Mode.Remediate);
+    spec.getActions().setDeletePodAfterFailedAttempts(1);
+    Pod pod = blockedPod("ns", "pg-0", T0);
+    PgIpcStatus s = applied(orphanedStatus(pod, T0), decide(pod, orphanedStatus(pod, T0), spec, T0, 0, false));
+    PgIpcStatus failed = answer(s, RemediationPhase.Failed, T0.plusSeconds(2), T0.plusSeconds(3));
+    PodDecision d = decide(pod, failed, spec, T0.plusSeconds(4), 0, false);
+    assertFalse(d.evict());
+    assertTrue(d.events().stream().anyMatch(e -> e.reason().equals(EventSpec.ESCALATION_REFUSED)));
+    assertNotNull(d.requested(), "still within the hourly rate: try again");
+  }
+
+  @Test
+  void observeNeverWritesARemediationAndExplainsOnce() {
+    Pod pod = blockedPod("ns", "pg-0", T0);
+    PgIpcStatus s = orphanedStatus(pod, T0);
+    PodDecision d = decide(pod, s, spec(Mode.Observe), T0, 0, false);
+    assertNull(d.requested());
+    assertNull(d.write().getSpec().getRemediation());
+    EventSpec refused = d.events().stream().filter(e -> e.reason().equals(EventSpec.REFUSED)).findFirst().orElseThrow();
+    assertEquals(EventSpec.NORMAL, refused.type());
+    assertTrue(refused.message().contains("Observe"));
+    assertTrue(refused.message().contains("RemoveSegment shmid=98304"));
+    PodDecision again = decide(pod, applied(s, d), spec(Mode.Observe), T0.plusSeconds(60), 0, false);
+    assertTrue(again.events().isEmpty());
+  }
+
+  @Test
+  void dryRunOfTheSamePlanIsNotRepeated() {
+    Pod pod = blockedPod("ns", "pg-0", T0);
+    PgIpcStatus s0 = orphanedStatus(pod, T0);
+    PodDecision d = decide(pod, s0, spec(Mode.DryRun), T0, 0, false);
+    assertEquals(true, d.requested().getDryRun());
+    PgIpcStatus answered = answer(applied(s0, d), RemediationPhase.Refused, T0.plusSeconds(1), T0.plusSeconds(2));
+    PodDecision d2 = decide(pod, answered, spec(Mode.DryRun), T0.plusSeconds(3), 0, false);
+    assertEquals(EventSpec.REFUSED, d2.events().get(0).reason());
+    assertTrue(d2.outcomes().stream().allMatch(o -> o[1].equals("DryRun")));
+    assertNull(d2.requested());
+    assertEquals(0, PodDecider.state(d2.write()).failedStreak, "dry runs never count as failed attempts");
+    // switching to Remediate requests the same plan for real
+    PodDecision d3 = decide(pod, applied(answered, d2), spec(Mode.Remediate), T0.plusSeconds(4), 0, false);
+    assertEquals(false, d3.requested().getDryRun());
+  }
+
+  @Test
+  void hourlyRateSurvivesInTheAnnotation() {
+    PgIpcPolicySpec spec = spec(Mode.Remediate);
+    spec.getSafety().setMaxRemediationsPerPodPerHour(1);
+    Pod pod = blockedPod("ns", "pg-0", T0);
+    PgIpcStatus s = applied(orphanedStatus(pod, T0), decide(pod, orphanedStatus(pod, T0), spec, T0, 0, false));
+    PgIpcStatus failed = answer(s, RemediationPhase.Failed, T0.plusSeconds(2), T0.plusSeconds(3));
+    PodDecision d = decide(pod, failed, spec, T0.plusSeconds(4), 0, false);
+    assertNull(d.requested());
+    EventSpec e = d.events().stream().filter(x -> x.reason().equals(EventSpec.REFUSED)).findFirst().orElseThrow();
+    assertTrue(e.message().contains("maxRemediationsPerPodPerHour=1"));
+    assertEquals(T0.plusSeconds(3600), d.recheckAt());
+    PodDecision hourLater = decide(pod, applied(failed, d), spec, T0.plusSeconds(3601), 0, false);
+    assertNotNull(hourLater.requested());
+    assertEquals("r-2", hourLater.requested().getId());
+  }
+
+  @Test
+  void minStaleDefersAndConcurrencyWaits() {
+    PgIpcPolicySpec spec = spec(Mode.Remediate);
+    spec.getSafety().setMinStaleSeconds(30);
+    Pod pod = blockedPod("ns", "pg-0", T0);
+    PgIpcStatus s0 = orphanedStatus(pod, T0);
+    PodDecision d = decide(pod, s0, spec, T0, 0, false);
+    assertNull(d.requested());
+    assertEquals(T0.plusSeconds(30), d.recheckAt());
+    PgIpcStatus s1 = applied(s0, d);
+    assertNull(decide(pod, s1, spec, T0.plusSeconds(29), 0, false).requested());
+    assertNull(decide(pod, s1, spec, T0.plusSeconds(30), 1, false).requested(), "another pod is in flight");
+    assertNotNull(decide(pod, s1, spec, T0.plusSeconds(30), 0, false).requested());
+  }
+
+  @Test
+  void pausedPolicyRequestsNothing() {
+    PgIpcPolicySpec spec = spec(Mode.Remediate);
+    spec.getSafety().setPaused(true);
+    Pod pod = blockedPod("ns", "pg-0", T0);
+    PodDecision d = decide(pod, orphanedStatus(pod, T0), spec, T0, 0, false);
+    assertNull(d.requested());
+    assertTrue(d.events().stream().anyMatch(e -> e.message().contains("paused")));
+  }
+
+  @Test
+  void inUseOnlyIsExplainedNotRequested() {
+    Pod pod = blockedPod("ns", "pg-0", T0);
+    PgIpcStatus s = Fixtures.status(pod, "pol", report(T0, segment(98304, 5432001, 1, Verdict.InUse, true,
+        attacher(40, false))));
+    PodDecision d = decide(pod, s, spec(Mode.Remediate), T0, 0, false);
+    assertNull(d.requested());
+    EventSpec e = d.events().stream().filter(x -> x.reason().equals(EventSpec.REFUSED)).findFirst().orElseThrow();
+    assertTrue(e.message().contains("InUse"), e.message());
+    assertTrue(e.message().contains("40(postmaster)"), e.message());
+  }
+
+  @Test
+  void recoveryClearsTheEpisode() {
+    Pod pod = blockedPod("ns", "pg-0", T0);
+    PgIpcStatus s = applied(orphanedStatus(pod, T0), decide(pod, orphanedStatus(pod, T0), spec(Mode.Observe), T0, 0,
+        false));
+    assertNotNull(PodDecider.state(s).blockedSince);
+    PodDecision d = decide(healthyPod("ns", "pg-0", T0), s, spec(Mode.Observe), T0.plusSeconds(60), 0, false);
+    assertNull(PodDecider.state(d.write()).blockedSince);
+    assertFalse(d.blocked());
+  }
+
+  @Test
+  void leakDetectedReclaimsWithoutABlockedStart() {
+    Pod pod = healthyPod("ns", "pg-0", T0);
+    PgIpcStatus s = Fixtures.status(pod, "pol", report(T0, segment(5, 5433001, 9, Verdict.Reclaimable, false),
+        segment(6, 5432001, 9, Verdict.InUse, false, attacher(1, false))));
+    s.getStatus().setCondition(PgIpcStatusStatus.LEAK_DETECTED, true, "ReclaimableSegments", "", 1L, T0);
+    PodDecision d = decide(pod, s, spec(Mode.Remediate), T0, 0, false);
+    assertEquals(1, d.requested().getActions().size());
+    assertEquals(5, d.requested().getActions().get(0).getShmid());
+    assertNull(d.detectionToRequest());
+  }
+
+  @Test
+  void garbageStateAnnotationNeverUnlocksAnInFlightRewrite() {
+    Pod pod = blockedPod("ns", "pg-0", T0);
+    PgIpcStatus s = applied(orphanedStatus(pod, T0), decide(pod, orphanedStatus(pod, T0), spec(Mode.Remediate), T0, 0,
+        false));
+    s.getMetadata().getAnnotations().put(PodState.ANNOTATION, "{not json");
+    PodDecision d = decide(pod, s, spec(Mode.Remediate), T0.plusSeconds(10), 0, false);
+    assertNull(d.requested(), "in flight is read from spec and status, not from the annotation");
+    assertTrue(d.inFlight());
+    assertNotNull(PodDecider.state(d.write()).blockedSince, "the annotation is rewritten cleanly");
+  }
+}

@@ -1,0 +1,184 @@
+package dev.pgipc.operator.plan;
+
+import static dev.pgipc.operator.Fixtures.attacher;
+import static dev.pgipc.operator.Fixtures.report;
+import static dev.pgipc.operator.Fixtures.segment;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pgipc.api.v1alpha1.ActionType;
+import dev.pgipc.api.v1alpha1.DsmReport;
+import dev.pgipc.api.v1alpha1.InstanceReport;
+import dev.pgipc.api.v1alpha1.InstanceState;
+import dev.pgipc.api.v1alpha1.PgIpcStatusStatus;
+import dev.pgipc.api.v1alpha1.PolicyActions;
+import dev.pgipc.api.v1alpha1.RemediationAction;
+import dev.pgipc.api.v1alpha1.Verdict;
+import dev.pgipc.operator.detect.Detection;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PlannerTest {
+
+  private static final Instant NOW = Instant.parse("2026-01-01T00:10:00Z");
+  private static final Detection SHM = new Detection(true, Detection.Cause.SharedMemoryInUse, 5432001L, 98304, "", 3);
+  private static final Attestor.Result NOT_ATTESTED = new Attestor.Result(false, null, null, "container(s) postgres running");
+
+  private static Plan plan(PgIpcStatusStatus r, PolicyActions a) {
+    return Planner.plan(new Planner.Input(r, a, true, SHM, NOT_ATTESTED, "op-0"));
+  }
+
+  @Test
+  void orphanedDefaultsRemoveSegmentOnlyWithFullIdentity() {
+    Plan p = plan(report(NOW, segment(98304, 5432001, 1700000000, Verdict.Orphaned, true, attacher(77, true))),
+        new PolicyActions());
+    assertEquals(1, p.actions().size());
+    RemediationAction a = p.actions().get(0);
+    assertEquals(ActionType.RemoveSegment, a.getType());
+    assertEquals(98304, a.getShmid());
+    assertEquals(5432001L, a.getKey());
+    assertEquals(1700000000L, a.getCtime());
+    assertNull(p.attestation());
+  }
+
+  @Test
+  void orphanedWithTerminateTerminatesFirstThenRemoves() {
+    PolicyActions a = new PolicyActions();
+    a.setTerminateOrphanedBackends(true);
+    Plan p = plan(report(NOW, segment(98304, 5432001, 1700000000, Verdict.Orphaned, true, attacher(77, true),
+        attacher(78, true))), a);
+    assertEquals(List.of(ActionType.TerminateBackends, ActionType.RemoveSegment),
+        p.actions().stream().map(RemediationAction::getType).toList());
+    assertEquals(List.of(77, 78), p.actions().get(0).getPids());
+    assertEquals(98304, p.actions().get(0).getShmid());
+  }
+
+  @Test
+  void orphanedWithAnUnverifiedAttacherIsRefused() {
+    PolicyActions a = new PolicyActions();
+    a.setTerminateOrphanedBackends(true);
+    Plan p = plan(report(NOW, segment(98304, 5432001, 1, Verdict.Orphaned, true, attacher(77, true),
+        attacher(90, false))), a);
+    assertTrue(p.isEmpty());
+    assertTrue(p.refusals().get(0).contains("not verified orphaned"));
+  }
+
+  @Test
+  void missingIdentityIsRefused() {
+    var s = segment(98304, 5432001, 1, Verdict.Reclaimable, false);
+    s.setCtime(null);
+    Plan p = plan(report(NOW, s), new PolicyActions());
+    assertTrue(p.isEmpty());
+    assertTrue(p.refusals().get(0).contains("identity"));
+  }
+
+  @Test
+  void inUseForeignUnknownAreNeverPlannedAndBlockingOnesExplained() {
+    Plan p = plan(report(NOW,
+        segment(98304, 5432001, 1, Verdict.InUse, false, attacher(1, false)),
+        segment(5, 77, 1, Verdict.Foreign, true),
+        segment(6, 78, 1, Verdict.Unknown, false),
+        segment(7, 79, 1, null, true)), new PolicyActions());
+    assertTrue(p.isEmpty());
+    // 98304 is named by the FATAL, 5 and 7 say blocksStart; 6 blocks nothing and is not mentioned
+    assertEquals(3, p.refusals().size());
+    assertTrue(p.refusals().stream().anyMatch(r -> r.contains("shmid=98304") && r.contains("InUse")));
+    assertTrue(p.refusals().stream().noneMatch(r -> r.contains("shmid=6 ")));
+  }
+
+  @Test
+  void reclaimableAndDsmAndLockFileInOrder() {
+    PgIpcStatusStatus r = report(NOW, segment(11, 5432002, 2, Verdict.Reclaimable, false),
+        segment(10, 5432001, 1, Verdict.Orphaned, true));
+    DsmReport d = new DsmReport();
+    d.setPath("/dev/shm/PostgreSQL.1234");
+    d.setVerdict(Verdict.Reclaimable);
+    DsmReport inUse = new DsmReport();
+    inUse.setPath("/dev/shm/PostgreSQL.99");
+    inUse.setVerdict(Verdict.InUse);
+    r.setDsm(List.of(d, inUse));
+    InstanceReport i = new InstanceReport();
+    i.setDataDirectory("/var/lib/postgresql/data");
+    i.setState(InstanceState.StartBlocked);
+    i.setReason("StaleLockFile");
+    i.setPostmasterAlive(false);
+    i.setPostmasterPid(57);
+    r.setInstances(List.of(i));
+    PolicyActions a = new PolicyActions();
+    a.setRemoveStaleLockFile(true);
+    Plan p = plan(r, a);
+    assertEquals(List.of(ActionType.RemoveSegment, ActionType.RemoveSegment, ActionType.RemoveDsmFile,
+        ActionType.RemoveStaleLockFile), p.actions().stream().map(RemediationAction::getType).toList());
+    assertEquals(10, p.actions().get(0).getShmid());
+    assertEquals("/dev/shm/PostgreSQL.1234", p.actions().get(2).getPath());
+    assertEquals("/var/lib/postgresql/data/postmaster.pid", p.actions().get(3).getPath());
+  }
+
+  @Test
+  void switchesOffMeanRefusals() {
+    PolicyActions a = new PolicyActions();
+    a.setRemoveOrphanedSegments(false);
+    a.setReclaimLeakedSegments(false);
+    Plan p = plan(report(NOW, segment(10, 5432001, 1, Verdict.Orphaned, true),
+        segment(11, 5432002, 1, Verdict.Reclaimable, false)), a);
+    assertTrue(p.isEmpty());
+    assertEquals(2, p.refusals().size());
+  }
+
+  @Test
+  void liveLockFileOwnerIsRefused() {
+    PgIpcStatusStatus r = report(NOW);
+    InstanceReport i = new InstanceReport();
+    i.setDataDirectory("/data");
+    i.setState(InstanceState.StartBlocked);
+    i.setReason("StaleLockFile");
+    i.setPostmasterAlive(true);
+    r.setInstances(List.of(i));
+    PolicyActions a = new PolicyActions();
+    a.setRemoveStaleLockFile(true);
+    assertTrue(plan(r, a).isEmpty());
+  }
+
+  @Test
+  void unverifiedNeedsAttestation() {
+    PgIpcStatusStatus r = report(NOW, segment(10, 5432001, 1, Verdict.Unverified, true));
+    Plan refused = plan(r, new PolicyActions());
+    assertTrue(refused.isEmpty());
+    assertTrue(refused.refusals().get(0).contains("postgres running"));
+
+    Attestor.Result pending = new Attestor.Result(false, NOW.minusSeconds(10), NOW.plusSeconds(20), "stopped 10s");
+    Plan waiting = Planner.plan(new Planner.Input(r, new PolicyActions(), true, SHM, pending, "op-0"));
+    assertTrue(waiting.isEmpty());
+    assertEquals(NOW.plusSeconds(20), waiting.waitUntil());
+
+    Attestor.Result ok = new Attestor.Result(true, NOW.minusSeconds(60), NOW.minusSeconds(30), null);
+    Plan p = Planner.plan(new Planner.Input(r, new PolicyActions(), true, SHM, ok, "op-0"));
+    assertEquals(1, p.actions().size());
+    assertNotNull(p.attestation());
+    assertEquals(true, p.attestation().getNoOtherContainerRunning());
+    assertEquals("2026-01-01T00:09:00Z", p.attestation().getSince());
+    assertEquals("op-0", p.attestation().getObservedBy());
+  }
+
+  @Test
+  void leakOnlyTriggerPlansOnlyReclaimable() {
+    PgIpcStatusStatus r = report(NOW, segment(10, 5432001, 1, Verdict.Orphaned, true),
+        segment(11, 5432002, 1, Verdict.Reclaimable, false), segment(12, 5432003, 1, Verdict.Unverified, false));
+    Plan p = Planner.plan(new Planner.Input(r, new PolicyActions(), false, Detection.none(0), NOT_ATTESTED, "op"));
+    assertEquals(1, p.actions().size());
+    assertEquals(11, p.actions().get(0).getShmid());
+  }
+
+  @Test
+  void fingerprintIgnoresReasonsButNotIdentity() {
+    PgIpcStatusStatus r1 = report(NOW, segment(10, 5432001, 1, Verdict.Orphaned, true));
+    PgIpcStatusStatus r2 = report(NOW, segment(10, 5432001, 1, Verdict.Orphaned, true));
+    r2.getSegments().get(0).setReason("other words");
+    PgIpcStatusStatus r3 = report(NOW, segment(10, 5432001, 2, Verdict.Orphaned, true));
+    assertEquals(plan(r1, new PolicyActions()).fingerprint(), plan(r2, new PolicyActions()).fingerprint());
+    assertTrue(!plan(r1, new PolicyActions()).fingerprint().equals(plan(r3, new PolicyActions()).fingerprint()));
+  }
+}
