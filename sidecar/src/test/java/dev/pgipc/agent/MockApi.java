@@ -42,7 +42,7 @@ import java.util.stream.Stream;
  *   <li>injected failures (409, 500, ...) for the next N matching requests, in CRUD mode.
  * </ul>
  */
-final class MockApi implements AutoCloseable {
+public final class MockApi implements AutoCloseable {
   static final Path CRDS = Path.of("../crds");
 
   private final Dispatcher dispatcher = new Dispatcher();
@@ -61,7 +61,7 @@ final class MockApi implements AutoCloseable {
     loadCrds();
   }
 
-  static MockApi start() {
+  public static MockApi start() {
     return new MockApi(null, -1);
   }
 
@@ -91,7 +91,7 @@ final class MockApi implements AutoCloseable {
   }
 
   /** The operator's side of the API. */
-  KubernetesClient client() {
+  public KubernetesClient client() {
     return client;
   }
 
@@ -100,7 +100,7 @@ final class MockApi implements AutoCloseable {
   }
 
   /** A client configured the way the agent configures its own. */
-  KubernetesClient agentClient(String namespace) {
+  public KubernetesClient agentClient(String namespace) {
     return agentClient(url(), namespace);
   }
 
@@ -130,7 +130,7 @@ final class MockApi implements AutoCloseable {
     return dispatcher.log.stream().filter(l -> (l.startsWith("PATCH ") || l.startsWith("PUT ")) && l.contains(path)).count();
   }
 
-  List<String> requests() {
+  public List<String> requests() {
     return List.copyOf(dispatcher.log);
   }
 
