@@ -264,7 +264,7 @@ public final class Classifier {
 
   static String describe(Attacher a) {
     String what = a.role() != null ? a.role() : a.comm();
-    return a.pid() + " (" + what + (a.state() == 'T' || a.state() == 't' ? ", stopped" : "") + ")";
+    return a.pid() + " (" + what + (a.isStopped() ? ", stopped" : "") + ")";
   }
 
   /** The creator is who IPC_STAT says, seen from our PID namespace; 0 means not visible. */
@@ -547,7 +547,7 @@ public final class Classifier {
     if (set.errno() != 0 || set.lastValue() == null) {
       return new SemaphoreAssessment(set, Verdict.Unknown, "semctl failed: " + Errno.name(set.errno()));
     }
-    if (set.lastValue() != SemaphoreSet.PG_SEMA_MAGIC || set.lastPid() == null || set.lastPid() <= 0) {
+    if (!set.hasPostgresMagic()) {
       return new SemaphoreAssessment(set, Verdict.Foreign, "no PostgreSQL marker (537 and a PID on its last semaphore)");
     }
     if (!snap.processesReadable()) {

@@ -225,7 +225,7 @@ public final class ScanReport {
     List<String> parts = new ArrayList<>();
     for (Attacher a : s.attachers()) {
       String role = a.role() != null ? a.role() : a.comm();
-      parts.add(a.pid() + " " + role + (a.state() == 'T' || a.state() == 't' ? " (stopped)" : "") + (a.isOrphan() ? " orphan" : ""));
+      parts.add(a.pid() + " " + role + (a.isStopped() ? " (stopped)" : "") + (a.isOrphan() ? " orphan" : ""));
     }
     if (s.hiddenAttachments() > 0) {
       parts.add(s.hiddenAttachments() + " hidden");

@@ -54,10 +54,6 @@ public record ProcessInfo(
     return isAlive() && startEpochMillis <= segment.ctime() * 1000 + START_SLACK_MILLIS;
   }
 
-  public boolean isStopped() {
-    return state == 'T' || state == 't';
-  }
-
   /** PostgreSQL processes keep the executable's name, {@code postgres}, as their comm. */
   public boolean isPostgres() {
     return "postgres".equals(comm) || "postmaster".equals(comm);

@@ -68,6 +68,11 @@ public final class SnapshotReader {
     }
     for (DataDirectory d : dataDirs) {
       if (d.lockFile() != null) {
+        d.lockFile().problems().forEach(p -> warnings.add(d.path() + "/postmaster.pid: " + p));
+      }
+    }
+    for (DataDirectory d : dataDirs) {
+      if (d.lockFile() != null) {
         procs.get((int) d.lockFile().postmasterPid(), false);
       }
     }
