@@ -3,10 +3,12 @@ package dev.pgipc;
 import dev.pgipc.assess.Assessment;
 import dev.pgipc.assess.Classifier;
 import dev.pgipc.ipc.Ipc;
+import dev.pgipc.remediate.Executor;
 import dev.pgipc.snapshot.HeaderProbeCache;
 import dev.pgipc.snapshot.Snapshot;
 import dev.pgipc.snapshot.SnapshotReader;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -18,9 +20,11 @@ public final class Scanner {
   private final HeaderProbeCache probes;
   private final SnapshotReader reader;
   private final Classifier classifier;
+  private final long minStaleSeconds;
 
   public Scanner(Ipc ipc, long minStaleSeconds) {
     this.ipc = ipc;
+    this.minStaleSeconds = minStaleSeconds;
     this.probes = new HeaderProbeCache(ipc);
     this.reader = new SnapshotReader(ipc, probes);
     this.classifier = new Classifier(minStaleSeconds);
@@ -32,6 +36,15 @@ public final class Scanner {
 
   public Assessment scan(List<Path> dataDirs) {
     return classifier.assess(snapshot(dataDirs));
+  }
+
+  /**
+   * The executor for plans on these data directories. It re-verifies through this scanner, so the
+   * fresh assessments it acts on share the probe cache (each segment probed once in its lifetime).
+   */
+  public Executor executor(List<Path> dataDirs, Duration grace, Executor.Listener listener) {
+    return new Executor(ipc, () -> scan(dataDirs), SnapshotReader.PROC, SnapshotReader.DEV_SHM, minStaleSeconds, grace,
+        listener);
   }
 
   public Classifier classifier() {

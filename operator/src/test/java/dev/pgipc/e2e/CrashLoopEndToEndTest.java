@@ -71,7 +71,7 @@ class CrashLoopEndToEndTest {
       try (PgIpcOperator operator = cluster.startOperator(NS, false)) {
         await().atMost(WAIT).until(() -> cluster.pgipcs(NS, POD) != null);
         AgentConfig config = new AgentConfig(POD, NS, pg.dataDir(), Duration.ofSeconds(1), 30, 0, Duration.ofSeconds(3));
-        IpcEngine engine = new IpcEngine(new Scanner(NativeIpc.get(), 30), pg.dataDir(), 30, Duration.ofSeconds(3));
+        IpcEngine engine = new IpcEngine(new Scanner(NativeIpc.get(), 30), pg.dataDir(), Duration.ofSeconds(3));
         try (Agent agent = new Agent(config, api.agentClient(NS), engine, Agent.Tuning.defaults(), Clock.systemUTC())) {
           agent.start();
           await().atMost(WAIT).until(() -> state(cluster) == InstanceState.Running);

@@ -18,13 +18,11 @@ import java.util.List;
 public final class IpcEngine implements Engine {
   private final Scanner scanner;
   private final List<Path> dataDirs;
-  private final long minStaleSeconds;
   private final Duration grace;
 
-  public IpcEngine(Scanner scanner, Path pgdata, long minStaleSeconds, Duration grace) {
+  public IpcEngine(Scanner scanner, Path pgdata, Duration grace) {
     this.scanner = scanner;
     this.dataDirs = List.of(pgdata);
-    this.minStaleSeconds = minStaleSeconds;
     this.grace = grace;
   }
 
@@ -35,8 +33,6 @@ public final class IpcEngine implements Engine {
 
   @Override
   public RemediationResult execute(Plan plan, PlanOptions.Attestation attestation, boolean dryRun, Executor.Listener listener) {
-    Executor executor = new Executor(scanner.ipc(), this::scan, Path.of("/proc"), Path.of("/dev/shm"), minStaleSeconds,
-        grace, listener);
-    return executor.execute(plan, attestation, dryRun);
+    return scanner.executor(dataDirs, grace, listener).execute(plan, attestation, dryRun);
   }
 }

@@ -67,8 +67,7 @@ final class CleanCommand implements Callable<Integer> {
       audit.notPlanned(plan);
       RemediationResult result = null;
       if (apply && !plan.isEmpty()) {
-        Executor executor = new Executor(scanner.ipc(), () -> scanner.scan(dirs), Path.of("/proc"), Path.of("/dev/shm"),
-            options.minStaleSeconds, Duration.ofSeconds(graceSeconds), (id, o) -> {
+        Executor executor = scanner.executor(dirs, Duration.ofSeconds(graceSeconds), (id, o) -> {
               audit.outcome(id, o);
               if (!options.json) {
                 out.println(CleanReport.outcomeLine(o));

@@ -65,7 +65,7 @@ final class SidecarCommand implements Callable<Integer> {
       throw new PgIpc.UserError("cannot load the C library for System V IPC calls (Linux only): " + e.getMessage());
     }
     KubernetesClient client = AgentClients.create(Config.autoConfigure(null), config.namespace());
-    Agent agent = new Agent(config, client, new IpcEngine(scanner, config.pgdata(), config.minStaleSeconds(), config.grace()),
+    Agent agent = new Agent(config, client, new IpcEngine(scanner, config.pgdata(), config.grace()),
         Agent.Tuning.defaults(), Clock.systemUTC());
     try {
       agent.start();

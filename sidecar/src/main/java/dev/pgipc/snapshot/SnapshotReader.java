@@ -31,8 +31,13 @@ public final class SnapshotReader {
   private final Path cgroupRoot;
   private final long bootEpochMillis;
 
+  /** Where the kernel shows processes, POSIX shared memory and cgroups on this host. */
+  public static final Path PROC = Path.of("/proc");
+  public static final Path DEV_SHM = Path.of("/dev/shm");
+  public static final Path CGROUP = Path.of("/sys/fs/cgroup");
+
   public SnapshotReader(Ipc ipc, HeaderProbeCache probes) {
-    this(ipc, probes, Path.of("/proc"), Path.of("/dev/shm"), Path.of("/sys/fs/cgroup"));
+    this(ipc, probes, PROC, DEV_SHM, CGROUP);
   }
 
   public SnapshotReader(Ipc ipc, HeaderProbeCache probes, Path proc, Path devShm, Path cgroupRoot) {

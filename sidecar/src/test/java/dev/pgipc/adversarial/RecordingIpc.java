@@ -1,6 +1,6 @@
 package dev.pgipc.adversarial;
 
-import dev.pgipc.ipc.Ipc;
+import dev.pgipc.testing.ForwardingIpc;
 import dev.pgipc.ipc.NativeIpc;
 import dev.pgipc.ipc.ShmStat;
 import java.util.ArrayList;
@@ -14,10 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * complete before the executor's last look) from an unavoidable race (it happened after). It can
  * also make one call fail with a given errno, for permission tests that cannot be staged as root.
  */
-final class RecordingIpc implements Ipc {
+final class RecordingIpc extends ForwardingIpc {
   record Event(long nanos, String op, int id, int arg) {}
 
-  private final Ipc real = NativeIpc.get();
   private final List<Event> events = new ArrayList<>();
   /** op ("kill", "rmid") to the errno it fails with instead of running. */
   final Map<String, Integer> failWith = new ConcurrentHashMap<>();
@@ -70,16 +69,6 @@ final class RecordingIpc implements Ipc {
   }
 
   @Override
-  public Result<Integer> highestSegmentIndex() {
-    return real.highestSegmentIndex();
-  }
-
-  @Override
-  public Result<ShmStat> statAtIndex(int index) {
-    return real.statAtIndex(index);
-  }
-
-  @Override
   public Result<byte[]> peek(int shmid, int length) {
     log("peek", shmid, length);
     return real.peek(shmid, length);
@@ -90,16 +79,6 @@ final class RecordingIpc implements Ipc {
     log("rmid", shmid, 0);
     Integer forced = failWith.get("rmid");
     return forced != null ? forced : real.removeSegment(shmid);
-  }
-
-  @Override
-  public Result<Integer> semValue(int semid, int semnum) {
-    return real.semValue(semid, semnum);
-  }
-
-  @Override
-  public Result<Integer> semLastPid(int semid, int semnum) {
-    return real.semLastPid(semid, semnum);
   }
 
   @Override
@@ -115,13 +94,4 @@ final class RecordingIpc implements Ipc {
     return forced != null ? forced : real.kill(pid, signal);
   }
 
-  @Override
-  public Result<Integer> shmget(int key, long size, int flags) {
-    return real.shmget(key, size, flags);
-  }
-
-  @Override
-  public int pid() {
-    return real.pid();
-  }
 }

@@ -120,7 +120,7 @@ class AgentRemediationTest {
   }
 
   CountingEngine realEngine(CountingIpc ipc) {
-    return new CountingEngine(new IpcEngine(new Scanner(ipc, 30), pgdata, 30, Duration.ofSeconds(1)));
+    return new CountingEngine(new IpcEngine(new Scanner(ipc, 30), pgdata, Duration.ofSeconds(1)));
   }
 
   /** A PostgreSQL segment of another data directory (one restored elsewhere): creator gone, unattached. */
@@ -284,7 +284,7 @@ class AgentRemediationTest {
     try (SegmentHolder leak = leakedSegment()) {
       int shmid = leak.createdShmids().get(0);
       CountingIpc ipc = new CountingIpc();
-      CountingEngine engine = new CountingEngine(new IpcEngine(new Scanner(ipc, 30), pgdata, 30, Duration.ofSeconds(1)));
+      CountingEngine engine = new CountingEngine(new IpcEngine(new Scanner(ipc, 30), pgdata, Duration.ofSeconds(1)));
       try (Agent agent = startAgent(engine)) {
         SegmentReport seen = Await.value("the leak reported", () -> reported(shmid));
         request("d1", true, removeSegment(seen)); // the executor re-verifies through the same scanner

@@ -1,6 +1,6 @@
 package dev.pgipc.agent;
 
-import dev.pgipc.ipc.Ipc;
+import dev.pgipc.testing.ForwardingIpc;
 import dev.pgipc.ipc.NativeIpc;
 import dev.pgipc.ipc.ShmStat;
 import java.util.Map;
@@ -12,8 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * most once per lifetime) and IPC_RMIDs. Counting the agent's own calls keeps the assertions true on
  * a shared machine, where another test's `pgipc clean --apply` may remove a leaked segment too.
  */
-final class CountingIpc implements Ipc {
-  private final Ipc real = NativeIpc.get();
+final class CountingIpc extends ForwardingIpc {
   private final Map<Integer, AtomicInteger> peeks = new ConcurrentHashMap<>();
   private final Map<Integer, AtomicInteger> removals = new ConcurrentHashMap<>();
 
@@ -38,53 +37,9 @@ final class CountingIpc implements Ipc {
   }
 
   @Override
-  public Result<ShmStat> stat(int shmid) {
-    return real.stat(shmid);
-  }
-
-  @Override
-  public Result<Integer> highestSegmentIndex() {
-    return real.highestSegmentIndex();
-  }
-
-  @Override
-  public Result<ShmStat> statAtIndex(int index) {
-    return real.statAtIndex(index);
-  }
-
-  @Override
   public int removeSegment(int shmid) {
     removals.computeIfAbsent(shmid, k -> new AtomicInteger()).incrementAndGet();
     return real.removeSegment(shmid);
   }
 
-  @Override
-  public Result<Integer> semValue(int semid, int semnum) {
-    return real.semValue(semid, semnum);
-  }
-
-  @Override
-  public Result<Integer> semLastPid(int semid, int semnum) {
-    return real.semLastPid(semid, semnum);
-  }
-
-  @Override
-  public int removeSemaphoreSet(int semid) {
-    return real.removeSemaphoreSet(semid);
-  }
-
-  @Override
-  public int kill(int pid, int signal) {
-    return real.kill(pid, signal);
-  }
-
-  @Override
-  public Result<Integer> shmget(int key, long size, int flags) {
-    return real.shmget(key, size, flags);
-  }
-
-  @Override
-  public int pid() {
-    return real.pid();
-  }
 }
