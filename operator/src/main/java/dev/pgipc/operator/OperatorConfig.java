@@ -1,5 +1,6 @@
 package dev.pgipc.operator;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.Locale;
@@ -21,12 +22,15 @@ import java.util.regex.Pattern;
  * PGIPC_POD_EVICTION_ALLOWED       true|false (default false): escalation may evict pods
  * PGIPC_SIDECAR_CONTAINER          name of the pgipc sidecar container in guarded pods (default pgipc)
  * PGIPC_IO_THREADS                 parallel API writes per pass (default 8)
+ * PGIPC_REQUEST_TIMEOUT_SECONDS    how long a sidecar may leave a remediation request unanswered
+ *                                  before it is withdrawn (default 300; keep it above the sidecars'
+ *                                  PGIPC_GRACE_SECONDS plus a scan interval plus a minute of API retries)
  * POD_NAME, POD_NAMESPACE          identity (Lease holder, attestation observedBy, Event reportingInstance)
  * </pre>
  */
 public record OperatorConfig(boolean leaderElection, String leaseName, String leaseNamespace,
     Set<String> watchNamespaces, int healthPort, int metricsPort, String logLevel, boolean podEvictionAllowed,
-    String sidecarContainer, int ioThreads, String identity, String podNamespace) {
+    String sidecarContainer, int ioThreads, String identity, String podNamespace, Duration requestTimeout) {
 
   private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
   private static final Pattern DNS_SUBDOMAIN =
@@ -75,8 +79,9 @@ public record OperatorConfig(boolean leaderElection, String leaseName, String le
       throw new ConfigException("PGIPC_SIDECAR_CONTAINER must be a container name, got '" + sidecar + "'");
     }
     int threads = integer(env, "PGIPC_IO_THREADS", 8, 1, 64);
+    int timeout = integer(env, "PGIPC_REQUEST_TIMEOUT_SECONDS", 300, 30, 86_400);
     return new OperatorConfig(le, lease, leaseNs, Set.copyOf(watch), health, metrics, level, evict, sidecar, threads,
-        identity, podNs);
+        identity, podNs, Duration.ofSeconds(timeout));
   }
 
   private static String value(Map<String, String> env, String name, String dflt) {

@@ -17,6 +17,7 @@ import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -63,11 +64,22 @@ public final class MockCluster {
   }
 
   public PgIpcOperator startOperator(String ns, boolean evictionAllowed, MeterRegistry registry) {
+    return startOperator(ns, evictionAllowed, registry, null);
+  }
+
+  /** @param requestTimeout shorter than the 30 s a user may set, so a test need not wait; null: default */
+  public PgIpcOperator startOperator(String ns, boolean evictionAllowed, MeterRegistry registry, Duration requestTimeout) {
     Map<String, String> env = new HashMap<>();
     env.put("POD_NAME", "pgipc-operator-test");
     env.put("PGIPC_WATCH_NAMESPACES", ns);
     env.put("PGIPC_POD_EVICTION_ALLOWED", String.valueOf(evictionAllowed));
-    PgIpcOperator op = PgIpcOperator.create(OperatorConfig.fromEnv(env), client, registry, Clock.systemUTC());
+    OperatorConfig c = OperatorConfig.fromEnv(env);
+    if (requestTimeout != null) {
+      c = new OperatorConfig(c.leaderElection(), c.leaseName(), c.leaseNamespace(), c.watchNamespaces(), c.healthPort(),
+          c.metricsPort(), c.logLevel(), c.podEvictionAllowed(), c.sidecarContainer(), c.ioThreads(), c.identity(),
+          c.podNamespace(), requestTimeout);
+    }
+    PgIpcOperator op = PgIpcOperator.create(c, client, registry, Clock.systemUTC());
     op.start();
     return op;
   }

@@ -34,6 +34,9 @@ class OperatorConfigTest {
     assertTrue(c.watchNamespaces().isEmpty());
     assertEquals(8081, c.healthPort());
     assertEquals(8080, c.metricsPort());
+    assertEquals(java.time.Duration.ofMinutes(5), c.requestTimeout());
+    assertEquals(java.time.Duration.ofSeconds(90),
+        OperatorConfig.fromEnv(Map.of("PGIPC_REQUEST_TIMEOUT_SECONDS", "90")).requestTimeout());
   }
 
   @Test
@@ -47,6 +50,9 @@ class OperatorConfigTest {
         Map.of("PGIPC_LOG_LEVEL", "loud"));
     assertMessage("PGIPC_POD_EVICTION_ALLOWED must be true or false, got 'sure'",
         Map.of("PGIPC_POD_EVICTION_ALLOWED", "sure"));
+    // shorter than a sidecar's scan plus its SIGTERM grace would withdraw requests being carried out
+    assertMessage("PGIPC_REQUEST_TIMEOUT_SECONDS must be an integer 30-86400, got '5'",
+        Map.of("PGIPC_REQUEST_TIMEOUT_SECONDS", "5"));
   }
 
   private static void assertMessage(String expected, Map<String, String> env) {

@@ -238,6 +238,33 @@ class OperatorMockServerTest {
   }
 
   @Test
+  void aRequestTheSidecarNeverAnswersIsWithdrawnAndToldOnThePod() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    operators.add(cluster.startOperator(ns, false, registry, Duration.ofSeconds(2)));
+    cluster.createPolicy(ns, "pol", Mode.Remediate, s -> { });
+    guardedPod("pg-0", orphaned());
+    cluster.setPodStatus(ns, "pg-0", blocked(3));
+    RemediationRequest first = awaitRequest("pg-0");
+    // the sidecar stays silent
+    try {
+      await().atMost(WAIT).until(() -> cluster.events(ns, "Pod", "pg-0", EventSpec.FAILED).stream()
+          .anyMatch(e -> e.getMessage().contains(first.getId() + " withdrawn")));
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError("no withdrawal of " + first.getId() + " within " + WAIT.toSeconds() + " s; the pod's Events: "
+          + cluster.events(ns, "Pod", "pg-0", null).stream().map(ev -> ev.getReason() + ": " + ev.getMessage()).toList()
+          + "; its PgIpcStatus: " + cluster.pgipcs(ns, "pg-0").getMetadata().getAnnotations(), e);
+    }
+    var withdrawn = cluster.events(ns, "Pod", "pg-0", EventSpec.FAILED).get(0);
+    assertEquals("Warning", withdrawn.getType());
+    assertTrue(withdrawn.getMessage().contains("did not answer within 2 s"), withdrawn.getMessage());
+    assertTrue(withdrawn.getMessage().contains("kubectl logs pg-0 -c pgipc"), withdrawn.getMessage());
+    RemediationRequest now = cluster.pgipcs(ns, "pg-0").getSpec().getRemediation();
+    assertTrue(now == null || !first.getId().equals(now.getId()), "the unanswered request is no longer in spec");
+    await().atMost(WAIT).until(() -> registry.find("pgipc.operator.remediations").tag("action", "RemoveSegment")
+        .tag("outcome", "Unanswered").counter() != null);
+  }
+
+  @Test
   void inUseOnlyIsRefusedWithAnExplanation() throws Exception {
     start(false);
     cluster.createPolicy(ns, "pol", Mode.Remediate, s -> { });

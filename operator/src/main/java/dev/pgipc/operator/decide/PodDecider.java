@@ -57,7 +57,7 @@ public final class PodDecider {
   /** Everything one decision depends on. */
   public record Input(Pod pod, PgIpcStatus status, Detection detection, String policyName,
       PgIpcPolicySpec policy, Instant now, String identity, String sidecarContainer,
-      boolean evictionAllowed, int inFlightOthers, Supplier<String> ids) {}
+      boolean evictionAllowed, Duration requestTimeout, int inFlightOthers, Supplier<String> ids) {}
 
   /** Result of an eviction call. */
   public enum EvictionResult { Evicted, Blocked, Refused }
@@ -71,6 +71,25 @@ public final class PodDecider {
     }
     String id = status.getSpec().getRemediation().getId();
     return id != null && !answered(status, id);
+  }
+
+  /**
+   * Whether spec.remediation is in flight and its answer not yet overdue: a request past
+   * {@code timeout} is about to be withdrawn and holds no concurrency slot.
+   */
+  public static boolean inFlight(PgIpcStatus status, Instant now, Duration timeout) {
+    if (!inFlight(status)) {
+      return false;
+    }
+    Instant deadline = answerDeadline(state(status), status.getSpec().getRemediation().getId(), timeout);
+    return deadline == null || now.isBefore(deadline);
+  }
+
+  /** When the sidecar's answer to request {@code id} becomes overdue, or null if its time is unknown. */
+  private static Instant answerDeadline(PodState st, String id, Duration timeout) {
+    PodState.Request r = st.request(id);
+    Instant at = r == null ? null : Times.parse(r.at);
+    return at == null ? null : at.plus(timeout);
   }
 
   private static boolean answered(PgIpcStatus status, String id) {
@@ -106,6 +125,7 @@ public final class PodDecider {
     boolean unhandledAnswer = pending != null && pending.getId() != null && answered(status, pending.getId())
         && !pending.getId().equals(before.handled);
     if (status != null && !det.blocked() && !unhandledAnswer && before.isQuiet()
+        && !inFlight(status)
         && !leakDetected(status.getStatus()) && hasStateAnnotation(status)
         && status.getSpec() != null && status.getSpec().getPolicyRef() != null && in.policyName().equals(status.getSpec().getPolicyRef().getName())) {
       // the common case: a healthy pod with nothing to record
@@ -139,7 +159,37 @@ public final class PodDecider {
         }
       }
     }
-    boolean inFlight = specReq != null && specReq.getId() != null && !answered(status, specReq.getId());
+    // 1b. An unanswered request is withdrawn once overdue. A dead or wedged sidecar must not hold
+    // the policy's concurrency slot for good, nor keep a request that would run, late and
+    // unexpected, when it comes back. Withdrawing is safe whatever the sidecar is doing: it
+    // re-verifies every action against a fresh scan, and an answer to a withdrawn id is ignored.
+    boolean withdraw = false;
+    if (specReq != null && specReq.getId() != null && !answered(status, specReq.getId())) {
+      boolean dry = !Boolean.FALSE.equals(specReq.getDryRun());
+      Instant deadline = answerDeadline(st, specReq.getId(), in.requestTimeout());
+      if (st.request(specReq.getId()) == null) {
+        // our bookkeeping lost it (annotation edited away): the clock starts now
+        st.requests.add(new PodState.Request(specReq.getId(), Times.formatMillis(now), dry));
+        recheck = now.plus(in.requestTimeout());
+      } else if (deadline != null && !now.isBefore(deadline)) {
+        withdraw = true;
+        st.handled = specReq.getId();
+        if (!dry) {
+          st.failedStreak++; // counts toward deletePodAfterFailedAttempts: a fresh pod brings a fresh sidecar
+          st.awaiting = null;
+        }
+        events.add(new EventSpec(EventSpec.FAILED, EventSpec.WARNING, (dry ? "dry run " : "") + "remediation "
+            + specReq.getId() + " withdrawn: the pgipc sidecar did not answer within "
+            + in.requestTimeout().toSeconds() + " s; is its container running? (kubectl logs " + podName + " -c "
+            + in.sidecarContainer() + ")", true, specReq.getId() + ".timeout"));
+        for (RemediationAction a : specReq.getActions() == null ? List.<RemediationAction>of() : specReq.getActions()) {
+          outcomes.add(new String[] {String.valueOf(a.getType()), dry ? "DryRunUnanswered" : "Unanswered"});
+        }
+      } else if (deadline != null) {
+        recheck = deadline;
+      }
+    }
+    boolean inFlight = specReq != null && specReq.getId() != null && !answered(status, specReq.getId()) && !withdraw;
 
     // 2. Blocked-start bookkeeping.
     boolean sidecarBlocked = report != null && Conditions.isTrue(report.getConditions(), PgIpcStatusStatus.START_BLOCKED);
@@ -264,6 +314,7 @@ public final class PodDecider {
                 prune(st, now);
                 st.lastPlan = plan.fingerprint();
                 inFlight = true;
+                recheck = Times.min(recheck, now.plus(in.requestTimeout())); // to withdraw it if unanswered
                 String msg = (allow.dryRun() ? "dry run " : "") + "remediation " + newReq.getId() + " requested: "
                     + plan.summary()
                     + (det.blocked() ? " (" + det.summary() + ")" : " (leaked IPC memory)")
@@ -301,7 +352,7 @@ public final class PodDecider {
         || !status.getMetadata().getAnnotations().containsKey(PodState.ANNOTATION);
     if (create) {
       write = newStatus(in.pod(), in.policyName(), st);
-    } else if (refChanged || stateChanged || newReq != null) {
+    } else if (refChanged || stateChanged || newReq != null || withdraw) {
       write = SERIALIZATION.clone(status);
       if (write.getSpec() == null) {
         write.setSpec(new PgIpcStatusSpec());
@@ -319,6 +370,8 @@ public final class PodDecider {
     }
     if (newReq != null) {
       write.getSpec().setRemediation(newReq);
+    } else if (withdraw) {
+      write.getSpec().setRemediation(null);
     }
     return new PodDecision(podName, write, create, List.copyOf(events), escalate, det.blocked(), inFlight, newReq,
         latency, outcomes, recheck);

@@ -10,6 +10,7 @@ import dev.pgipc.operator.util.Times;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -39,7 +40,7 @@ public final class PolicyDecider {
    */
   public record Input(PgIpcPolicy policy, Collection<Pod> selectedPods, Map<String, PgIpcStatus> statuses,
       Map<String, LabelSelector> otherPolicies, Map<String, String> previousLogs, Instant now, String identity,
-      String sidecarContainer, boolean evictionAllowed, Supplier<String> ids) {}
+      String sidecarContainer, boolean evictionAllowed, Duration requestTimeout, Supplier<String> ids) {}
 
   /**
    * @param deletes PgIpcStatuses this policy created that no longer belong to a selected pod (or to
@@ -86,26 +87,31 @@ public final class PolicyDecider {
       mine.add(new Candidate(pod, status, det, since));
     }
     for (PgIpcStatus s : in.statuses().values()) {
-      if (ownedByPolicy(s, me) && !selectedNames.contains(s.getMetadata().getName()) && !PodDecider.inFlight(s)) {
+      if (ownedByPolicy(s, me) && !selectedNames.contains(s.getMetadata().getName())
+          && !PodDecider.inFlight(s, in.now(), in.requestTimeout())) {
         deletes.add(s);
       }
     }
 
     int inFlight = 0;
     for (Candidate c : mine) {
-      if (PodDecider.inFlight(c.status())) {
+      if (PodDecider.inFlight(c.status(), in.now(), in.requestTimeout())) {
         inFlight++;
       }
     }
+    // Blocked pods first, oldest first; a pod whose sidecar let its request go unanswered asks
+    // last, so a silent sidecar cannot keep the concurrency slot from pods that would be helped.
     mine.sort(Comparator.comparing((Candidate c) -> !c.detection().blocked())
+        .thenComparing(c -> PodDecider.inFlight(c.status()) && !PodDecider.inFlight(c.status(), in.now(), in.requestTimeout()))
         .thenComparing(c -> c.blockedSince() == null ? Instant.MAX : c.blockedSince())
         .thenComparing(c -> c.pod().getMetadata().getName()));
     List<Task> tasks = new ArrayList<>();
     Instant recheck = null;
     for (Candidate c : mine) {
-      boolean wasInFlight = PodDecider.inFlight(c.status());
+      boolean wasInFlight = PodDecider.inFlight(c.status(), in.now(), in.requestTimeout());
       PodDecider.Input input = new PodDecider.Input(c.pod(), c.status(), c.detection(), me, spec, in.now(),
-          in.identity(), in.sidecarContainer(), in.evictionAllowed(), inFlight - (wasInFlight ? 1 : 0), in.ids());
+          in.identity(), in.sidecarContainer(), in.evictionAllowed(), in.requestTimeout(),
+          inFlight - (wasInFlight ? 1 : 0), in.ids());
       PodDecision d = PodDecider.decide(input);
       if (d.newRequest()) {
         inFlight++;

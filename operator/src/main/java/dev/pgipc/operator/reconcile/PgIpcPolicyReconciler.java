@@ -185,7 +185,7 @@ public class PgIpcPolicyReconciler implements Reconciler<PgIpcPolicy> {
 
     long t0 = System.nanoTime();
     PolicyDecider.Result result = PolicyDecider.decide(new PolicyDecider.Input(policy, selected, byName, others, logs,
-        now, config.identity(), config.sidecarContainer(), config.podEvictionAllowed(), ids));
+        now, config.identity(), config.sidecarContainer(), config.podEvictionAllowed(), config.requestTimeout(), ids));
 
     List<Callable<Applied>> jobs = new ArrayList<>();
     for (PolicyDecider.Task t : result.tasks()) {
@@ -231,7 +231,7 @@ public class PgIpcPolicyReconciler implements Reconciler<PgIpcPolicy> {
       PodDecision d = a != null ? a.decision() : t.decision();
       boolean written = a != null ? a.written() : d.write() == null;
       blocked += d.blocked() ? 1 : 0;
-      inFlight += (written ? d.inFlight() : PodDecider.inFlight(t.input().status())) ? 1 : 0;
+      inFlight += (written ? d.inFlight() : PodDecider.inFlight(t.input().status(), now, config.requestTimeout())) ? 1 : 0;
       newRequests += written && d.newRequest() ? 1 : 0;
       if (a != null) {
         recheck = Times.min(recheck, a.recheckAt());
@@ -293,7 +293,7 @@ public class PgIpcPolicyReconciler implements Reconciler<PgIpcPolicy> {
         String logKey = BlockedStartDetector.needsPreviousLog(pod, container).orElse(null);
         Detection det = BlockedStartDetector.detect(pod, fresh, container, logKey == null ? null : logs.get(logKey));
         in = new PodDecider.Input(pod, fresh, det, in.policyName(), in.policy(), clock.instant(), in.identity(),
-            in.sidecarContainer(), in.evictionAllowed(), in.inFlightOthers(), in.ids());
+            in.sidecarContainer(), in.evictionAllowed(), in.requestTimeout(), in.inFlightOthers(), in.ids());
         current = fresh;
         d = PodDecider.decide(in);
         LOG.debug("{}/{}: conflict on write, decided again (attempt {})", ns, name, attempt + 1);

@@ -107,6 +107,11 @@ public final class PodState {
         && escalationRefusedAt == null && notice == null;
   }
 
+  /** The request with this id, or null if it was pruned or never recorded. */
+  public Request request(String id) {
+    return requests.stream().filter(r -> r.id != null && r.id.equals(id)).findFirst().orElse(null);
+  }
+
   public Request lastRequest() {
     return requests.isEmpty() ? null : requests.get(requests.size() - 1);
   }

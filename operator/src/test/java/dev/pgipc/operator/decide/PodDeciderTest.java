@@ -28,6 +28,7 @@ import dev.pgipc.operator.state.PodState;
 import dev.pgipc.operator.util.Times;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,6 +41,7 @@ class PodDeciderTest {
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
   private final AtomicInteger n = new AtomicInteger();
   private final Supplier<String> ids = () -> "r-" + n.incrementAndGet();
+  private static final Duration TIMEOUT = Duration.ofSeconds(300);
 
   private PgIpcPolicySpec spec(Mode mode) {
     return Fixtures.policy("ns", "pol", mode).getSpec();
@@ -49,7 +51,7 @@ class PodDeciderTest {
       boolean evictionAllowed) {
     Detection det = BlockedStartDetector.detect(pod, status, "postgres", null);
     return PodDecider.decide(new PodDecider.Input(pod, status, det, "pol", spec, now, "op-0", "pgipc", evictionAllowed,
-        inFlightOthers, ids));
+        TIMEOUT, inFlightOthers, ids));
   }
 
   /** What the apiserver would hold after the decision's write (the report is the sidecar's). */
@@ -105,6 +107,7 @@ class PodDeciderTest {
     assertNotNull(d.requested());
     assertEquals("r-1", d.requested().getId());
     assertEquals(false, d.requested().getDryRun());
+    assertEquals(T0.plus(TIMEOUT), d.recheckAt(), "woken up to withdraw it if it goes unanswered");
     var a = d.requested().getActions().get(0);
     assertEquals(ActionType.RemoveSegment, a.getType());
     assertEquals(98304, a.getShmid());
@@ -328,5 +331,98 @@ class PodDeciderTest {
     assertNull(d.requested(), "in flight is read from spec and status, not from the annotation");
     assertTrue(d.inFlight());
     assertNotNull(PodDecider.state(d.write()).blockedSince, "the annotation is rewritten cleanly");
+  }
+
+  @Test
+  void anUnansweredRequestIsWithdrawnWhenOverdueAndCountsAsAFailedAttempt() {
+    PgIpcPolicySpec spec = spec(Mode.Remediate);
+    spec.getActions().setDeletePodAfterFailedAttempts(2);
+    Pod pod = blockedPod("ns", "pg-0", T0);
+    PgIpcStatus s = applied(orphanedStatus(pod, T0), decide(pod, orphanedStatus(pod, T0), spec, T0, 0, true));
+
+    // still waiting: nothing written, and the operator wakes up exactly when the answer is overdue
+    PodDecision waiting = decide(pod, s, spec, T0.plus(TIMEOUT).minusSeconds(1), 0, true);
+    assertTrue(waiting.inFlight());
+    assertNull(waiting.write());
+    assertEquals(T0.plus(TIMEOUT), waiting.recheckAt());
+    assertTrue(PodDecider.inFlight(s, T0.plus(TIMEOUT).minusSeconds(1), TIMEOUT));
+
+    // overdue: r-1 is withdrawn with one Warning naming the sidecar, and asked again as r-2
+    // (the rate gate bounds how often; the sidecar re-verifies whatever it finally runs)
+    assertFalse(PodDecider.inFlight(s, T0.plus(TIMEOUT), TIMEOUT), "an overdue request holds no concurrency slot");
+    PodDecision d = decide(pod, s, spec, T0.plus(TIMEOUT), 0, true);
+    assertEquals(List.of(EventSpec.FAILED, EventSpec.REQUESTED), d.events().stream().map(EventSpec::reason).toList());
+    EventSpec failed = d.events().get(0);
+    assertEquals(EventSpec.WARNING, failed.type());
+    assertTrue(failed.message().contains("r-1 withdrawn: the pgipc sidecar did not answer within 300 s"), failed.message());
+    assertTrue(failed.message().contains("kubectl logs pg-0 -c pgipc"), failed.message());
+    assertEquals(List.of("RemoveSegment/Unanswered"), d.outcomes().stream().map(o -> o[0] + "/" + o[1]).toList());
+    assertEquals("r-2", d.write().getSpec().getRemediation().getId());
+    PodState st = PodDecider.state(d.write());
+    assertEquals("r-1", st.handled);
+    assertEquals(1, st.failedStreak);
+    assertFalse(d.evict(), "one failed attempt of two");
+
+    // r-2 goes unanswered too: the pod is evicted, since a fresh pod brings a fresh sidecar
+    PgIpcStatus second = applied(s, d);
+    PodDecision overdue = decide(pod, second, spec, T0.plus(TIMEOUT.multipliedBy(2)), 0, true);
+    assertEquals(2, PodDecider.state(overdue.write()).failedStreak);
+    assertTrue(overdue.evict());
+    assertNull(overdue.write().getSpec().getRemediation(), "nothing more is asked of the evicted pod's sidecar");
+  }
+
+  @Test
+  void aPausedPolicyWithdrawsAnOverdueRequestAndAsksNothingNew() {
+    PgIpcPolicySpec spec = spec(Mode.Remediate);
+    Pod pod = blockedPod("ns", "pg-0", T0);
+    PgIpcStatus s = applied(orphanedStatus(pod, T0), decide(pod, orphanedStatus(pod, T0), spec, T0, 0, false));
+    spec.getSafety().setPaused(true);
+    PodDecision d = decide(pod, s, spec, T0.plus(TIMEOUT), 0, false);
+    assertNull(d.write().getSpec().getRemediation(), "withdrawn: a sidecar that comes back will not run it late");
+    assertNull(d.requested());
+    assertFalse(d.inFlight());
+    assertTrue(d.events().stream().anyMatch(e -> e.reason().equals(EventSpec.FAILED)));
+  }
+
+  @Test
+  void aLateAnswerToAWithdrawnRequestIsIgnored() {
+    PgIpcPolicySpec spec = spec(Mode.Remediate);
+    Pod pod = blockedPod("ns", "pg-0", T0);
+    PgIpcStatus s = applied(orphanedStatus(pod, T0), decide(pod, orphanedStatus(pod, T0), spec, T0, 0, false));
+    spec.getSafety().setPaused(true);
+    PgIpcStatus w = applied(s, decide(pod, s, spec, T0.plus(TIMEOUT), 0, false));
+    // the sidecar answers r-1 after all (it was busy, not dead), and PostgreSQL runs again
+    PgIpcStatus late = JSON.clone(w);
+    RemediationReport r = new RemediationReport();
+    r.setId("r-1");
+    r.setPhase(RemediationPhase.Succeeded);
+    r.setFinishedAt(Times.format(T0.plus(TIMEOUT).plusSeconds(5)));
+    late.getStatus().setRemediation(r);
+    late.getStatus().setObservedAt(Times.format(T0.plus(TIMEOUT).plusSeconds(6)));
+    late.getStatus().setSegments(List.of());
+    late.getStatus().setConditions(List.of());
+    Pod running = Fixtures.withStatus(Fixtures.pod("ns", "pg-0"), Fixtures.podStatus(T0.minusSeconds(600),
+        Fixtures.running("postgres", T0.plus(TIMEOUT).plusSeconds(7), 4), Fixtures.running("pgipc", T0.minusSeconds(600), 0)));
+    PodDecision d = decide(running, late, spec, T0.plus(TIMEOUT).plusSeconds(8), 0, false);
+    assertTrue(d.events().stream().noneMatch(e -> e.reason().equals(EventSpec.SUCCEEDED)),
+        "its outcome was already recorded as withdrawn");
+    assertNull(d.requested());
+    assertFalse(d.inFlight());
+  }
+
+  @Test
+  void aRequestMissingFromTheBookkeepingStartsItsClockWhenFirstSeen() {
+    PgIpcPolicySpec spec = spec(Mode.Remediate);
+    Pod pod = blockedPod("ns", "pg-0", T0);
+    PgIpcStatus s = applied(orphanedStatus(pod, T0), decide(pod, orphanedStatus(pod, T0), spec, T0, 0, false));
+    s.getMetadata().getAnnotations().remove(PodState.ANNOTATION);
+    Instant seen = T0.plus(TIMEOUT.multipliedBy(3));
+    PodDecision d = decide(pod, s, spec, seen, 0, false);
+    assertTrue(d.inFlight(), "not withdrawn on sight: the sidecar gets the whole timeout");
+    assertEquals(seen.plus(TIMEOUT), d.recheckAt());
+    assertEquals(Times.formatMillis(seen), PodDecider.state(d.write()).request("r-1").at);
+    spec.getSafety().setPaused(true);
+    PodDecision later = decide(pod, applied(s, d), spec, seen.plus(TIMEOUT), 0, false);
+    assertNull(later.write().getSpec().getRemediation());
   }
 }

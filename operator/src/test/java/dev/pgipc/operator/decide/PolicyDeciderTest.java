@@ -4,6 +4,7 @@ import static dev.pgipc.operator.Fixtures.attacher;
 import static dev.pgipc.operator.Fixtures.report;
 import static dev.pgipc.operator.Fixtures.segment;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,8 +16,11 @@ import dev.pgipc.api.v1alpha1.PgIpcStatus;
 import dev.pgipc.api.v1alpha1.RemediationRequest;
 import dev.pgipc.api.v1alpha1.Verdict;
 import dev.pgipc.operator.Fixtures;
+import dev.pgipc.operator.state.PodState;
+import dev.pgipc.operator.util.Times;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,7 +37,7 @@ class PolicyDeciderTest {
       Map<String, io.fabric8.kubernetes.api.model.LabelSelector> others) {
     AtomicInteger n = new AtomicInteger();
     return PolicyDecider.decide(new PolicyDecider.Input(policy, pods, statuses, others, Map.of(), T0, "op", "pgipc",
-        false, () -> "r-" + n.incrementAndGet()));
+        false, Duration.ofSeconds(300), () -> "r-" + n.incrementAndGet()));
   }
 
   @Test
@@ -57,6 +61,40 @@ class PolicyDeciderTest {
     r = decide(policy, pods, statuses, Map.of());
     assertEquals(1, r.tasks().stream().filter(t -> t.decision().newRequest()).count());
     assertTrue(r.tasks().stream().filter(t -> t.decision().pod().equals("pg-3")).allMatch(t -> t.decision().inFlight()));
+  }
+
+  @Test
+  void aSilentSidecarGivesUpItsSlotToTheNextBlockedPod() {
+    PgIpcPolicy policy = Fixtures.policy("ns", "pol", Mode.Remediate);
+    List<Pod> pods = new ArrayList<>();
+    Map<String, PgIpcStatus> statuses = new HashMap<>();
+    for (String name : List.of("pg-a", "pg-b")) {
+      Pod p = Fixtures.blockedPod("ns", name, T0.minusSeconds(900));
+      pods.add(p);
+      statuses.put(name, Fixtures.status(p, "pol", report(T0.minusSeconds(1), segment(name.hashCode() & 0xffff, 5432001, 1,
+          Verdict.Orphaned, true, attacher(70, true)))));
+    }
+    // pg-a's sidecar was asked 10 minutes ago and never answered; pg-b has waited since
+    RemediationRequest silent = new RemediationRequest();
+    silent.setId("old");
+    silent.setDryRun(false);
+    silent.setActions(List.of());
+    statuses.get("pg-a").getSpec().setRemediation(silent);
+    PodState st = new PodState();
+    st.blockedSince = Times.formatMillis(T0.minusSeconds(900));
+    st.requests.add(new PodState.Request("old", Times.formatMillis(T0.minusSeconds(600)), false));
+    statuses.get("pg-a").getMetadata().setAnnotations(Map.of(PodState.ANNOTATION, st.toJson()));
+    PodState waited = new PodState();
+    waited.blockedSince = Times.formatMillis(T0.minusSeconds(300));
+    statuses.get("pg-b").getMetadata().setAnnotations(Map.of(PodState.ANNOTATION, waited.toJson()));
+
+    PolicyDecider.Result r = decide(policy, pods, statuses, Map.of());
+    PodDecision a = r.tasks().stream().filter(t -> t.decision().pod().equals("pg-a")).findFirst().orElseThrow().decision();
+    PodDecision b = r.tasks().stream().filter(t -> t.decision().pod().equals("pg-b")).findFirst().orElseThrow().decision();
+    assertTrue(b.newRequest(), "the one slot goes to the pod whose sidecar can be asked");
+    assertFalse(a.newRequest());
+    assertNull(a.write().getSpec().getRemediation(), "the unanswered request is withdrawn");
+    assertFalse(a.inFlight());
   }
 
   @Test
