@@ -24,6 +24,7 @@ import dev.pgipc.remediate.PlannedAction;
 import dev.pgipc.remediate.Planner;
 import dev.pgipc.remediate.RemediationResult;
 import dev.pgipc.snapshot.FileId;
+import dev.pgipc.testing.Procs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -89,7 +90,7 @@ class AdversarialSafetyTest {
 
   @Test
   void safetyRulesHoldInRandomScenariosWithRealSegmentsAndProcesses() throws Exception {
-    assumeTrue(isRoot(), "the adversarial safety harness needs root (CI runs it as root): it stages other users' "
+    assumeTrue(Procs.isRoot(), "the adversarial safety harness needs root (CI runs it as root): it stages other users' "
         + "segments and reads every process's maps");
     FakePg bin = FakePg.get();
     int scenarios = Integer.getInteger("pgipc.adversarial.scenarios", 500);
@@ -188,15 +189,6 @@ class AdversarialSafetyTest {
       default -> {
         return rule;
       }
-    }
-  }
-
-  static boolean isRoot() {
-    try {
-      return Files.readString(Path.of("/proc/self/status")).lines()
-          .filter(l -> l.startsWith("Uid:")).findFirst().map(l -> l.split("\\s+")[2].equals("0")).orElse(false);
-    } catch (Exception e) {
-      return false;
     }
   }
 

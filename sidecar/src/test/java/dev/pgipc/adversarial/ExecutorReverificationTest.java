@@ -18,6 +18,7 @@ import dev.pgipc.remediate.ActionType;
 import dev.pgipc.remediate.Outcome;
 import dev.pgipc.remediate.Plan;
 import dev.pgipc.remediate.RemediationResult;
+import dev.pgipc.testing.Procs;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -37,7 +38,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ExecutorReverificationTest {
   @BeforeAll
   static void needsRoot() {
-    assumeTrue(AdversarialSafetyTest.isRoot(), "stages real segments and processes of other users: needs root (CI runs as root)");
+    assumeTrue(Procs.isRoot(), "stages real segments and processes of other users: needs root (CI runs as root)");
   }
 
   static int unusedKey() {

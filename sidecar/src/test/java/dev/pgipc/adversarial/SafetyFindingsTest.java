@@ -14,6 +14,7 @@ import dev.pgipc.remediate.ActionOutcome;
 import dev.pgipc.remediate.ActionType;
 import dev.pgipc.remediate.Plan;
 import dev.pgipc.remediate.RemediationResult;
+import dev.pgipc.testing.Procs;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class SafetyFindingsTest {
   @BeforeAll
   static void needsRoot() {
-    assumeTrue(AdversarialSafetyTest.isRoot(), "stages other users' segments: needs root (CI runs as root)");
+    assumeTrue(Procs.isRoot(), "stages other users' segments: needs root (CI runs as root)");
   }
 
   /**

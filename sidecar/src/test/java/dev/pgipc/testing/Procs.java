@@ -40,6 +40,16 @@ public final class Procs {
     }
   }
 
+  /** Whether this test JVM runs as root (staging other users' objects needs it; CI runs as root). */
+  public static boolean isRoot() {
+    try {
+      return Files.readString(Path.of("/proc/self/status")).lines()
+          .filter(l -> l.startsWith("Uid:")).findFirst().map(l -> l.split("\\s+")[2].equals("0")).orElse(false);
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
   /** The process, or empty once it has been reaped (or never existed). */
   public static Optional<Stat> stat(int pid) {
     try {

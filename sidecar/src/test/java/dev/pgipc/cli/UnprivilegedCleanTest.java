@@ -1,0 +1,164 @@
+package dev.pgipc.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pgipc.ipc.NativeIpc;
+import dev.pgipc.testing.Exec;
+import dev.pgipc.testing.PgShmemHeaders;
+import dev.pgipc.testing.Procs;
+import dev.pgipc.testing.SegmentHolder;
+import dev.pgipc.testing.TestSegments;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * `pgipc clean --apply` run, as a DBA would, by a user who can see a leaked PostgreSQL segment but
+ * does not own it: a real EPERM from IPC_RMID, reported as a refused action with its reason, never
+ * a crash, and the segment left as it was. The same command run by the segment's owner removes
+ * it, so the refusal is the kernel's answer and not something else the plan disliked.
+ *
+ * <p>The command runs in its own JVM started with runuser, on a copy of the class path: the Maven
+ * repository under /root is not readable by other users.
+ */
+class UnprivilegedCleanTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+  @BeforeAll
+  static void needsRootAndTheUsers() {
+    assumeTrue(Procs.isRoot(), "needs root to create another user's segment (CI runs as root)");
+    assumeTrue(Exec.run(Duration.ofSeconds(10), null, List.of("id", "-u", "postgres")).ok(), "no postgres user");
+    assumeTrue(Exec.run(Duration.ofSeconds(10), null, List.of("id", "-u", "nobody")).ok(), "no nobody user");
+  }
+
+  @Test
+  void anotherUsersLeakIsRefusedWithTheReasonAndRemovedByItsOwner(@TempDir Path tmp) throws Exception {
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path classPath = readableClassPath(tmp.resolve("cp"));
+    Path data = Files.createDirectories(tmp.resolve("data"));
+    Files.writeString(data.resolve("PG_VERSION"), "15\n");
+    Exec.check(TIMEOUT, null, List.of("chown", "-R", "postgres:postgres", data.toString()));
+
+    try (TestSegments segs = new TestSegments()) {
+      // A crashed server's leak: PostgreSQL's header for this data directory, owned by postgres,
+      // readable by everyone (so the header can be judged), creator gone, nobody attached.
+      Process gone = new ProcessBuilder("true").start();
+      gone.waitFor();
+      SegmentHolder creator = SegmentHolder.builder().asUser("postgres").createDetached(TestSegments.unusedKey(), 4096,
+          0644, PgShmemHeaders.forDataDir(data, (int) gone.pid(), 0)).start();
+      int shmid = creator.createdShmids().get(0);
+      segs.adopt(shmid);
+      creator.exitChild();
+
+      Run asNobody = Run.as("nobody", classPath, "clean", "--data-dir", data, "--apply", "--json");
+      JsonNode outcome = asNobody.outcome(shmid);
+      assertEquals("RemoveSegment", outcome.get("type").asText(), asNobody.toString());
+      assertEquals("Refused", outcome.get("outcome").asText(), asNobody.toString());
+      assertTrue(outcome.get("outcomeReason").asText().contains("no permission"), asNobody.toString());
+      assertEquals(PgIpc.EXIT_ATTENTION, asNobody.exit(), asNobody.toString());
+      assertFalse(asNobody.err().contains("Exception") || asNobody.err().contains("\tat "), asNobody.toString());
+      assertTrue(NativeIpc.get().stat(shmid).isOk(), "the refused segment is still there");
+
+      Run asOwner = Run.as("postgres", classPath, "clean", "--data-dir", data, "--apply", "--json");
+      assertEquals("Done", asOwner.outcome(shmid).get("outcome").asText(), asOwner.toString());
+      assertFalse(NativeIpc.get().stat(shmid).isOk(), "its owner may remove it");
+    }
+  }
+
+  /** The test class path copied where any user can read it. */
+  private static Path readableClassPath(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    int n = 0;
+    for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+      Path src = Path.of(entry);
+      if (Files.isRegularFile(src)) {
+        Files.copy(src, dir.resolve(n++ + "-" + src.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+      } else if (Files.isDirectory(src)) {
+        Path target = dir.resolve("dir" + n++);
+        try (Stream<Path> tree = Files.walk(src)) {
+          for (Path p : (Iterable<Path>) tree::iterator) {
+            Path to = target.resolve(src.relativize(p).toString());
+            if (Files.isDirectory(p)) {
+              Files.createDirectories(to);
+            } else {
+              Files.copy(p, to, StandardCopyOption.REPLACE_EXISTING);
+            }
+          }
+        }
+      }
+    }
+    Exec.check(TIMEOUT, null, List.of("chmod", "-R", "a+rX", dir.toString()));
+    return dir;
+  }
+
+  /** One run of the real command line as another user. */
+  private record Run(int exit, String out, String err) {
+    static Run as(String user, Path classPath, Object... args) throws IOException {
+      List<String> entries = new ArrayList<>();
+      try (Stream<Path> s = Files.list(classPath)) {
+        s.sorted().forEach(p -> entries.add(p.toString()));
+      }
+      List<String> cmd = new ArrayList<>(List.of("runuser", "-u", user, "--",
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx128m",
+          "-Djava.io.tmpdir=/tmp", "-cp", String.join(File.pathSeparator, entries), PgIpc.class.getName()));
+      for (Object a : args) {
+        cmd.add(a.toString());
+      }
+      Path out = Files.createTempFile("pgipc-run-", ".out");
+      Path err = Files.createTempFile("pgipc-run-", ".err");
+      try {
+        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        if (!p.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+          p.descendants().forEach(ProcessHandle::destroyForcibly);
+          p.destroyForcibly();
+          p.waitFor();
+          throw new AssertionError("pgipc " + List.of(args) + " as " + user + " did not finish in " + TIMEOUT);
+        }
+        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted", e);
+      } finally {
+        Files.deleteIfExists(out);
+        Files.deleteIfExists(err);
+      }
+    }
+
+    JsonNode outcome(int shmid) {
+      try {
+        for (JsonNode o : JSON.readTree(out).path("result").path("outcomes")) {
+          if (o.path("shmid").asInt() == shmid) {
+            return o;
+          }
+        }
+      } catch (IOException e) {
+        throw new AssertionError("not JSON: " + this, e);
+      }
+      throw new AssertionError("no outcome for segment " + shmid + ": " + this);
+    }
+
+    @Override
+    public String toString() {
+      return "exit " + exit + "\n" + out + (err.isEmpty() ? "" : "\nstderr: " + err);
+    }
+  }
+}
