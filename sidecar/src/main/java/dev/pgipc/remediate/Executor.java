@@ -19,8 +19,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -28,6 +30,9 @@ import java.util.function.Supplier;
  * assessment must still allow it under {@link Safety}, and a last IPC_STAT must show the identity
  * it was planned on (shmid, key, ctime) with nothing attached. Anything else refuses the action
  * and says why. The plan itself is never trusted, so the operator's plans pass the same bar.
+ *
+ * <p>A dry run goes through the very same checks and stops just before the irreversible step
+ * (signal, IPC_RMID, unlink), so "would remove" means the real run would, at this moment, too.
  */
 public final class Executor {
   private static final int SIGKILL = 9;
@@ -60,10 +65,17 @@ public final class Executor {
   public RemediationResult execute(Plan plan, PlanOptions.Attestation attestation, boolean dryRun) {
     long started = System.currentTimeMillis();
     List<ActionOutcome> outcomes = new ArrayList<>();
+    // dry run: segments whose orphaned backends the run would end, so their removal is judged as
+    // the real run would judge it after the terminations
+    Set<Integer> wouldEnd = new HashSet<>();
     for (PlannedAction action : plan.actions()) {
       ActionOutcome o;
       try {
-        o = dryRun ? dryRun(action) : run(action, attestation);
+        o = run(action, attestation, dryRun ? wouldEnd : null);
+        if (dryRun && action.type() == ActionType.TerminateBackends && o.outcome() == Outcome.Skipped
+            && o.reason().startsWith(DRY_RUN)) {
+          wouldEnd.add(action.shmid());
+        }
       } catch (RuntimeException e) {
         // a bug or an unexpected system answer refuses this action; the rest still get their own checks
         o = outcome(action, Outcome.Failed, "unexpected error: " + e);
@@ -75,24 +87,28 @@ public final class Executor {
         System.currentTimeMillis());
   }
 
-  private ActionOutcome dryRun(PlannedAction a) {
-    return outcome(a, Outcome.Skipped, "dry run: would " + verb(a.type()) + " " + a.target());
-  }
+  /** The reason of every dry-run outcome that passed all checks starts with this. */
+  static final String DRY_RUN = "dry run: would ";
 
-  private ActionOutcome run(PlannedAction a, PlanOptions.Attestation attestation) {
+  /** @param wouldEnd null for a real run; in a dry run, segments whose orphans the run would end */
+  private ActionOutcome run(PlannedAction a, PlanOptions.Attestation attestation, Set<Integer> wouldEnd) {
     Assessment now = fresh.get();
     return switch (a.type()) {
-      case TerminateBackends -> terminate(a, now);
-      case RemoveSegment -> removeSegment(a, now, attestation);
-      case RemoveDsmFile -> removeDsmFile(a, now);
-      case RemoveSemaphoreSet -> removeSemaphoreSet(a, now);
-      case RemoveStaleLockFile -> removeLockFile(a, now);
+      case TerminateBackends -> terminate(a, now, wouldEnd != null);
+      case RemoveSegment -> removeSegment(a, now, attestation, wouldEnd);
+      case RemoveDsmFile -> removeDsmFile(a, now, wouldEnd != null);
+      case RemoveSemaphoreSet -> removeSemaphoreSet(a, now, wouldEnd != null);
+      case RemoveStaleLockFile -> removeLockFile(a, now, wouldEnd != null);
     };
+  }
+
+  private static ActionOutcome wouldDo(PlannedAction a, String what) {
+    return outcome(a, Outcome.Skipped, DRY_RUN + what);
   }
 
   // ---------------------------------------------------------------- TerminateBackends
 
-  private ActionOutcome terminate(PlannedAction a, Assessment now) {
+  private ActionOutcome terminate(PlannedAction a, Assessment now, boolean dryRun) {
     SegmentAssessment s = now.segment(a.shmid());
     String changed = identityChange(a, s == null ? null : s.observation().stat());
     if (changed != null) {
@@ -127,6 +143,10 @@ public final class Executor {
         return outcome(a, Outcome.Refused, changedNow != null ? changedNow
             : "attached by someone else meanwhile (nattch " + last.value().nattch() + ", orphans hold " + orphanAttachments + ")");
       }
+    }
+    if (dryRun) {
+      return wouldDo(a, "send SIGTERM to " + allowed + " (SIGCONT if stopped; SIGKILL after " + grace.toSeconds()
+          + " s if still alive)");
     }
     for (int pid : allowed) {
       int err = ipc.kill(pid, SIGTERM);
@@ -179,11 +199,17 @@ public final class Executor {
 
   // ---------------------------------------------------------------- RemoveSegment
 
-  private ActionOutcome removeSegment(PlannedAction a, Assessment now, PlanOptions.Attestation attestation) {
+  private ActionOutcome removeSegment(PlannedAction a, Assessment now, PlanOptions.Attestation attestation,
+      Set<Integer> wouldEnd) {
     SegmentAssessment s = now.segment(a.shmid());
     String changed = identityChange(a, s == null ? null : s.observation().stat());
     if (changed != null) {
       return outcome(a, s == null ? Outcome.Skipped : Outcome.Refused, changed);
+    }
+    if (wouldEnd != null && wouldEnd.contains(a.shmid())) {
+      // Its orphans are still attached in a dry run; the real run removes it only if the fresh
+      // assessment after their end finds it Reclaimable, which this cannot foresee beyond them.
+      return wouldDo(a, "remove it once its orphaned backends have ended" + dsmNote(s.header()));
     }
     String why = Safety.segmentRemoval(s, attestation, now.takenAtEpochMillis(), minStaleSeconds);
     if (why != null) {
@@ -198,6 +224,9 @@ public final class Executor {
     if (changed != null || last.value().nattch() != 0) {
       return outcome(a, Outcome.Refused, changed != null ? changed : "attached again (nattch " + last.value().nattch() + ")");
     }
+    if (wouldEnd != null) {
+      return wouldDo(a, "remove it (" + last.value().sizeBytes() + " bytes)" + dsmNote(s.header()));
+    }
     List<String> dsmRemoved = removeDsmNamedBy(s.header(), now);
     int err = ipc.removeSegment(a.shmid());
     if (err == Errno.EPERM) {
@@ -211,6 +240,11 @@ public final class Executor {
     }
     return outcome(a, Outcome.Done, "removed " + last.value().sizeBytes() + " bytes"
         + (dsmRemoved.isEmpty() ? "" : " and DSM files " + dsmRemoved));
+  }
+
+  private static String dsmNote(ShmHeader header) {
+    return header == null || !header.isPostgres() || header.dsmControl() == 0 ? ""
+        : ", after the DSM files its control segment PostgreSQL." + header.dsmControl() + " lists";
   }
 
   /**
@@ -273,7 +307,7 @@ public final class Executor {
 
   // ---------------------------------------------------------------- files and semaphores
 
-  private ActionOutcome removeDsmFile(PlannedAction a, Assessment now) {
+  private ActionOutcome removeDsmFile(PlannedAction a, Assessment now, boolean dryRun) {
     DsmAssessment d = now.dsm().stream().filter(x -> x.file().path().equals(a.path())).findFirst().orElse(null);
     if (d == null) {
       return outcome(a, Outcome.Skipped, "already gone");
@@ -281,6 +315,9 @@ public final class Executor {
     String why = Safety.dsmRemoval(d);
     if (why != null) {
       return outcome(a, Outcome.Refused, why);
+    }
+    if (dryRun) {
+      return wouldDo(a, "remove " + a.path() + " (" + d.file().sizeBytes() + " bytes)");
     }
     try {
       Files.delete(Path.of(a.path()));
@@ -292,7 +329,7 @@ public final class Executor {
     }
   }
 
-  private ActionOutcome removeSemaphoreSet(PlannedAction a, Assessment now) {
+  private ActionOutcome removeSemaphoreSet(PlannedAction a, Assessment now, boolean dryRun) {
     SemaphoreAssessment s = now.semaphores().stream().filter(x -> x.set().semid() == a.semid()).findFirst().orElse(null);
     if (s == null) {
       return outcome(a, Outcome.Skipped, "already gone");
@@ -304,6 +341,9 @@ public final class Executor {
     if (why != null) {
       return outcome(a, Outcome.Refused, why);
     }
+    if (dryRun) {
+      return wouldDo(a, "remove semaphore set " + a.semid());
+    }
     int err = ipc.removeSemaphoreSet(a.semid());
     return switch (err) {
       case 0 -> outcome(a, Outcome.Done, "removed");
@@ -313,7 +353,7 @@ public final class Executor {
     };
   }
 
-  private ActionOutcome removeLockFile(PlannedAction a, Assessment now) {
+  private ActionOutcome removeLockFile(PlannedAction a, Assessment now, boolean dryRun) {
     Path file = Path.of(a.path());
     String dir = file.getParent().toString();
     InstanceAssessment i = now.instances().stream().filter(x -> x.dataDirectory().equals(dir)).findFirst().orElse(null);
@@ -326,6 +366,10 @@ public final class Executor {
     String why = Safety.lockFileRemoval(i, now);
     if (why != null) {
       return outcome(a, Outcome.Refused, why);
+    }
+    if (dryRun) {
+      return wouldDo(a, "remove " + file + " (it names " + i.postmaster().name().toLowerCase().replace('_', ' ')
+          + " PID " + i.postmasterPid() + ")");
     }
     // The postmaster also locked its socket with the same PID and PostgreSQL applies the same
     // kill(pid, 0) test to it, so a zombie's socket lock blocks the start just the same.
@@ -373,12 +417,5 @@ public final class Executor {
 
   private static ActionOutcome outcome(PlannedAction a, Outcome o, String reason) {
     return new ActionOutcome(a, o, reason, System.currentTimeMillis());
-  }
-
-  static String verb(ActionType t) {
-    return switch (t) {
-      case TerminateBackends -> "terminate";
-      case RemoveSegment, RemoveDsmFile, RemoveSemaphoreSet, RemoveStaleLockFile -> "remove";
-    };
   }
 }

@@ -150,4 +150,52 @@ class ExecutorTest {
     assertTrue(r.outcomes().stream().allMatch(o -> o.outcome() == Outcome.Refused), r.outcomes().toString());
     assertTrue(ipc.calls.isEmpty(), ipc.calls.toString());
   }
+
+  @Test
+  void aDryRunRefusesWhatTheRealRunWouldRefuseWithTheSameReason(@TempDir Path proc) throws Exception {
+    Files.createDirectories(proc.resolve("100"));
+    Files.writeString(proc.resolve("100/stat"), "100 (postgres) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 100 0 0");
+    Assessment inUse = new Classifier(30).assess(new SnapshotBuilder()
+        .dataDir("/data", INO, lock(100, 15, "ready")).postmaster(100, INO)
+        .segment(15, KEY, 1, 100, read(header(100, INO))).attach(100, 15).build());
+    Plan stale = planFor(leak(), PlanOptions.defaults()); // planned while it was a leak; a server took it since
+    StubIpc ipc = new StubIpc();
+    ipc.stat = stat(NOW - 950, 1);
+    ActionOutcome dry = executor(ipc, inUse, proc).execute(stale, null, true).outcomes().get(0);
+    ActionOutcome real = executor(ipc, inUse, proc).execute(stale, null, false).outcomes().get(0);
+    assertEquals(Outcome.Refused, dry.outcome(), dry.reason());
+    assertEquals(real.reason(), dry.reason());
+    assertTrue(ipc.calls.isEmpty(), ipc.calls.toString());
+
+    // the last look before IPC_RMID is part of the dry run too
+    StubIpc attachedAgain = new StubIpc();
+    attachedAgain.stat = stat(NOW - 950, 1);
+    ActionOutcome late = executor(attachedAgain, leak(), proc).execute(stale, null, true).outcomes().get(0);
+    assertEquals(Outcome.Refused, late.outcome());
+    assertTrue(late.reason().contains("attached again"), late.reason());
+  }
+
+  @Test
+  void aDryRunOfAnOrphanRemediationSaysWhatWouldHappenAndSignalsNobody(@TempDir Path proc) throws Exception {
+    Files.createDirectories(proc.resolve("101"));
+    Files.writeString(proc.resolve("101/stat"), "101 (postgres) T 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 100 0 0");
+    Plan plan = planFor(orphan(), PlanOptions.defaults().withTerminateOrphans(true));
+    assertEquals(List.of(ActionType.TerminateBackends, ActionType.RemoveSegment),
+        plan.actions().stream().map(PlannedAction::type).toList());
+    StubIpc ipc = new StubIpc();
+    ipc.stat = stat(NOW - 950, 1);
+    RemediationResult r = executor(ipc, orphan(), proc).execute(plan, null, true);
+    assertEquals(RemediationResult.Phase.Succeeded, r.phase(), r.outcomes().toString());
+    assertEquals("dry run: would send SIGTERM to [101] (SIGCONT if stopped; SIGKILL after 0 s if still alive)",
+        r.outcomes().get(0).reason());
+    // still attached by the orphan: judged as after its end, as the real run would go on
+    assertTrue(r.outcomes().get(1).reason().startsWith("dry run: would remove it once its orphaned backends have ended"),
+        r.outcomes().get(1).reason());
+    assertTrue(ipc.calls.isEmpty(), "no signal, no IPC_RMID: " + ipc.calls);
+
+    // without the termination in the plan, the same segment is refused: it is attached
+    Plan removeOnly = new Plan("r", List.of(plan.actions().get(1)), List.of());
+    ActionOutcome alone = executor(ipc, orphan(), proc).execute(removeOnly, null, true).outcomes().get(0);
+    assertEquals(Outcome.Refused, alone.outcome(), alone.reason());
+  }
 }
