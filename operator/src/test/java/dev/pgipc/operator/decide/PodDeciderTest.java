@@ -80,6 +80,11 @@ class PodDeciderTest {
     return c;
   }
 
+  /** The PgIpcStatus as the API holds it after the first pass over a pod blocked by an orphaned segment. */
+  private PgIpcStatus firstPass(Pod pod, PgIpcPolicySpec spec, boolean evictionAllowed) {
+    return applied(orphanedStatus(pod, T0), decide(pod, orphanedStatus(pod, T0), spec, T0, 0, evictionAllowed));
+  }
+
   private static PgIpcStatus orphanedStatus(Pod pod, Instant observedAt) {
     return Fixtures.status(pod, "pol", report(observedAt,
         segment(98304, 5432001, 1700000000, Verdict.Orphaned, true, attacher(77, true))));
@@ -131,8 +136,7 @@ class PodDeciderTest {
   @Test
   void outcomeEventsOnceAndFreshScanBeforePlanningAgain() {
     Pod pod = blockedPod("ns", "pg-0", T0);
-    PgIpcStatus s = applied(orphanedStatus(pod, T0), decide(pod, orphanedStatus(pod, T0), spec(Mode.Remediate), T0, 0,
-        false));
+    PgIpcStatus s = firstPass(pod, spec(Mode.Remediate), false);
     PgIpcStatus answered = answer(s, RemediationPhase.Succeeded, T0.plusSeconds(2), T0.plusSeconds(1));
     PodDecision d = decide(pod, answered, spec(Mode.Remediate), T0.plusSeconds(3), 0, false);
     assertEquals(List.of(EventSpec.SUCCEEDED), d.events().stream().map(EventSpec::reason).toList());
@@ -155,7 +159,7 @@ class PodDeciderTest {
     PgIpcPolicySpec spec = spec(Mode.Remediate);
     spec.getActions().setDeletePodAfterFailedAttempts(1);
     Pod pod = blockedPod("ns", "pg-0", T0);
-    PgIpcStatus s = applied(orphanedStatus(pod, T0), decide(pod, orphanedStatus(pod, T0), spec, T0, 0, true));
+    PgIpcStatus s = firstPass(pod, spec, true);
     PgIpcStatus failed = answer(s, RemediationPhase.Failed, T0.plusSeconds(2), T0.plusSeconds(3));
     PodDecision d = decide(pod, failed, spec, T0.plusSeconds(4), 0, true);
     assertEquals(EventSpec.FAILED, d.events().get(0).reason());
@@ -186,7 +190,7 @@ class PodDeciderTest {
     PgIpcPolicySpec spec = spec(Mode.Remediate);
     spec.getActions().setDeletePodAfterFailedAttempts(2);
     Pod pod = blockedPod("ns", "pg-0", T0);
-    PgIpcStatus s = applied(orphanedStatus(pod, T0), decide(pod, orphanedStatus(pod, T0), spec, T0, 0, true));
+    PgIpcStatus s = firstPass(pod, spec, true);
     PgIpcStatus ok = answer(s, RemediationPhase.Succeeded, T0.plusSeconds(2), T0.plusSeconds(3));
     PgIpcStatus w = applied(ok, decide(pod, ok, spec, T0.plusSeconds(4), 0, true));
     assertEquals(0, PodDecider.state(w).failedStreak);
@@ -204,7 +208,7 @@ class PodDeciderTest {
     PgIpcPolicySpec spec = spec(Mode.Remediate);
     spec.getActions().setDeletePodAfterFailedAttempts(1);
     Pod pod = blockedPod("ns", "pg-0", T0);
-    PgIpcStatus s = applied(orphanedStatus(pod, T0), decide(pod, orphanedStatus(pod, T0), spec, T0, 0, false));
+    PgIpcStatus s = firstPass(pod, spec, false);
     PgIpcStatus failed = answer(s, RemediationPhase.Failed, T0.plusSeconds(2), T0.plusSeconds(3));
     PodDecision d = decide(pod, failed, spec, T0.plusSeconds(4), 0, false);
     assertFalse(d.evict());
@@ -249,7 +253,7 @@ class PodDeciderTest {
     PgIpcPolicySpec spec = spec(Mode.Remediate);
     spec.getSafety().setMaxRemediationsPerPodPerHour(1);
     Pod pod = blockedPod("ns", "pg-0", T0);
-    PgIpcStatus s = applied(orphanedStatus(pod, T0), decide(pod, orphanedStatus(pod, T0), spec, T0, 0, false));
+    PgIpcStatus s = firstPass(pod, spec, false);
     PgIpcStatus failed = answer(s, RemediationPhase.Failed, T0.plusSeconds(2), T0.plusSeconds(3));
     PodDecision d = decide(pod, failed, spec, T0.plusSeconds(4), 0, false);
     assertNull(d.requested());
@@ -301,8 +305,7 @@ class PodDeciderTest {
   @Test
   void recoveryClearsTheEpisode() {
     Pod pod = blockedPod("ns", "pg-0", T0);
-    PgIpcStatus s = applied(orphanedStatus(pod, T0), decide(pod, orphanedStatus(pod, T0), spec(Mode.Observe), T0, 0,
-        false));
+    PgIpcStatus s = firstPass(pod, spec(Mode.Observe), false);
     assertNotNull(PodDecider.state(s).blockedSince);
     PodDecision d = decide(healthyPod("ns", "pg-0", T0), s, spec(Mode.Observe), T0.plusSeconds(60), 0, false);
     assertNull(PodDecider.state(d.write()).blockedSince);
@@ -324,8 +327,7 @@ class PodDeciderTest {
   @Test
   void garbageStateAnnotationNeverUnlocksAnInFlightRewrite() {
     Pod pod = blockedPod("ns", "pg-0", T0);
-    PgIpcStatus s = applied(orphanedStatus(pod, T0), decide(pod, orphanedStatus(pod, T0), spec(Mode.Remediate), T0, 0,
-        false));
+    PgIpcStatus s = firstPass(pod, spec(Mode.Remediate), false);
     s.getMetadata().getAnnotations().put(PodState.ANNOTATION, "{not json");
     PodDecision d = decide(pod, s, spec(Mode.Remediate), T0.plusSeconds(10), 0, false);
     assertNull(d.requested(), "in flight is read from spec and status, not from the annotation");
@@ -338,7 +340,7 @@ class PodDeciderTest {
     PgIpcPolicySpec spec = spec(Mode.Remediate);
     spec.getActions().setDeletePodAfterFailedAttempts(2);
     Pod pod = blockedPod("ns", "pg-0", T0);
-    PgIpcStatus s = applied(orphanedStatus(pod, T0), decide(pod, orphanedStatus(pod, T0), spec, T0, 0, true));
+    PgIpcStatus s = firstPass(pod, spec, true);
 
     // still waiting: nothing written, and the operator wakes up exactly when the answer is overdue
     PodDecision waiting = decide(pod, s, spec, T0.plus(TIMEOUT).minusSeconds(1), 0, true);
@@ -375,7 +377,7 @@ class PodDeciderTest {
   void aPausedPolicyWithdrawsAnOverdueRequestAndAsksNothingNew() {
     PgIpcPolicySpec spec = spec(Mode.Remediate);
     Pod pod = blockedPod("ns", "pg-0", T0);
-    PgIpcStatus s = applied(orphanedStatus(pod, T0), decide(pod, orphanedStatus(pod, T0), spec, T0, 0, false));
+    PgIpcStatus s = firstPass(pod, spec, false);
     spec.getSafety().setPaused(true);
     PodDecision d = decide(pod, s, spec, T0.plus(TIMEOUT), 0, false);
     assertNull(d.write().getSpec().getRemediation(), "withdrawn: a sidecar that comes back will not run it late");
@@ -388,7 +390,7 @@ class PodDeciderTest {
   void aLateAnswerToAWithdrawnRequestIsIgnored() {
     PgIpcPolicySpec spec = spec(Mode.Remediate);
     Pod pod = blockedPod("ns", "pg-0", T0);
-    PgIpcStatus s = applied(orphanedStatus(pod, T0), decide(pod, orphanedStatus(pod, T0), spec, T0, 0, false));
+    PgIpcStatus s = firstPass(pod, spec, false);
     spec.getSafety().setPaused(true);
     PgIpcStatus w = applied(s, decide(pod, s, spec, T0.plus(TIMEOUT), 0, false));
     // the sidecar answers r-1 after all (it was busy, not dead), and PostgreSQL runs again
@@ -414,7 +416,7 @@ class PodDeciderTest {
   void aRequestMissingFromTheBookkeepingStartsItsClockWhenFirstSeen() {
     PgIpcPolicySpec spec = spec(Mode.Remediate);
     Pod pod = blockedPod("ns", "pg-0", T0);
-    PgIpcStatus s = applied(orphanedStatus(pod, T0), decide(pod, orphanedStatus(pod, T0), spec, T0, 0, false));
+    PgIpcStatus s = firstPass(pod, spec, false);
     s.getMetadata().getAnnotations().remove(PodState.ANNOTATION);
     Instant seen = T0.plus(TIMEOUT.multipliedBy(3));
     PodDecision d = decide(pod, s, spec, seen, 0, false);
