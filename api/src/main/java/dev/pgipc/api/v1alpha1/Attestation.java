@@ -1,5 +1,6 @@
 package dev.pgipc.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
@@ -8,6 +9,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
  * which sees container states, attests that nothing but the sidecar has run since {@code since}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class Attestation {
 
   @JsonPropertyDescription("true when no container of the pod except the sidecar is running")

@@ -1,5 +1,6 @@
 package dev.pgipc.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.pgipc.api.Conditions;
@@ -17,6 +18,7 @@ import java.util.Optional;
  * not inherited).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public abstract class ConditionedStatus {
 
   @JsonPropertyDescription("metadata.generation this status was computed from")

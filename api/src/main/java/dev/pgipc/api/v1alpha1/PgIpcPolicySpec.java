@@ -1,5 +1,6 @@
 package dev.pgipc.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
@@ -18,6 +19,7 @@ import io.fabric8.kubernetes.api.model.LabelSelector;
     + " || (has(self.mode) && self.mode == 'Remediate')",
     message = "actions.deletePodAfterFailedAttempts > 0 requires mode Remediate",
     reason = "FieldValueForbidden")
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class PgIpcPolicySpec {
 
   @Required

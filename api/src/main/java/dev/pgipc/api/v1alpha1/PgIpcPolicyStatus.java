@@ -1,5 +1,6 @@
 package dev.pgipc.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
@@ -8,6 +9,7 @@ import io.fabric8.generator.annotation.Min;
 /** Written by the operator. Condition type: {@link #READY}. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @SchemaCustomizer(ConditionsListMap.class)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class PgIpcPolicyStatus extends ConditionedStatus {
 
   public static final String READY = "Ready";

@@ -1,5 +1,6 @@
 package dev.pgipc.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
 import io.fabric8.kubernetes.api.model.Namespaced;
@@ -32,6 +33,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
     getDescription = "bytes in Reclaimable segments")
 @AdditionalPrinterColumn(name = "LAST-ACTION", jsonPath = ".status.summary.lastAction", type = Type.STRING)
 @AdditionalPrinterColumn(name = "AGE", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class PgIpcStatus extends CustomResource<PgIpcStatusSpec, PgIpcStatusStatus> implements Namespaced {
 
   @Override

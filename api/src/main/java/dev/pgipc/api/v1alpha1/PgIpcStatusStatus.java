@@ -1,5 +1,6 @@
 package dev.pgipc.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
@@ -14,6 +15,7 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @SchemaCustomizer(ConditionsListMap.class)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class PgIpcStatusStatus extends ConditionedStatus {
 
   /** True when every instance runs or is cleanly stopped and nothing blocks a start. */

@@ -1,5 +1,6 @@
 package dev.pgipc.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
@@ -23,6 +24,7 @@ import java.util.List;
     message = "RemoveSemaphoreSet needs semid and key", reason = "FieldValueRequired")
 @ValidationRule(value = "!(self.type in ['RemoveDsmFile', 'RemoveStaleLockFile']) || (has(self.path) && self.path.startsWith('/'))",
     message = "RemoveDsmFile and RemoveStaleLockFile need an absolute path", reason = "FieldValueRequired")
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class RemediationAction {
 
   @Required

@@ -1,5 +1,6 @@
 package dev.pgipc.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Min;
@@ -7,6 +8,7 @@ import io.fabric8.generator.annotation.Size;
 
 /** What {@code kubectl get pgipcs} prints (STATE, SEGMENTS, BLOCKING, RECLAIMABLE, LAST-ACTION). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class Summary {
 
   @Min(0)

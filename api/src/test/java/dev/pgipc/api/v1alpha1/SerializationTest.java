@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import org.junit.jupiter.api.Test;
@@ -11,6 +14,7 @@ import org.junit.jupiter.api.Test;
 class SerializationTest {
 
   static final KubernetesSerialization K8S = new KubernetesSerialization();
+  static final ObjectMapper JSON = new ObjectMapper();
 
   @Test
   void policyRoundTripsThroughYaml() {
@@ -38,6 +42,38 @@ class SerializationTest {
     // kind/apiVersion are registered, so a plain unmarshal gives the typed class
     Object typed = K8S.unmarshal(yaml);
     assertTrue(typed instanceof PgIpcStatus, typed.getClass().getName());
+  }
+
+  /**
+   * During an upgrade the CRD and the sidecars may be newer than the operator: a field it does not
+   * know, anywhere in either resource, must be skipped, since a failing informer stops the operator.
+   */
+  @Test
+  void fieldsFromANewerVersionAreSkippedAtEveryLevel() throws Exception {
+    for (Object resource : new Object[] {Fixtures.status(), Fixtures.policy()}) {
+      JsonNode tree = JSON.readTree(K8S.asJson(resource));
+      int[] added = {0};
+      addEverywhere(tree, added);
+      var back = K8S.unmarshal(JSON.writeValueAsString(tree), resource.getClass());
+      assertEquals(K8S.asJson(resource), K8S.asJson(back).replace(",\"fromTheFuture\":1", "")
+          .replace("\"fromTheFuture\":1,", ""), "known fields survive");
+      assertTrue(added[0] > 5, "unknown fields were added to " + added[0] + " objects");
+    }
+  }
+
+  private static void addEverywhere(JsonNode node, int[] added) {
+    if (node instanceof ObjectNode o) {
+      // maps (labels) take any key; every other object is a type that must skip what it does not know
+      o.fields().forEachRemaining(f -> {
+        if (!f.getKey().equals("matchLabels")) {
+          addEverywhere(f.getValue(), added);
+        }
+      });
+      o.put("fromTheFuture", 1);
+      added[0]++;
+    } else if (node.isArray()) {
+      node.forEach(child -> addEverywhere(child, added));
+    }
   }
 
   @Test

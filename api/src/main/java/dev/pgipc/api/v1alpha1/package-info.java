@@ -1,0 +1,10 @@
+/**
+ * The pgipc.dev/v1alpha1 resources, {@code PgIpcPolicy} and {@code PgIpcStatus}, and the types they
+ * are made of.
+ *
+ * <p>Every type ignores fields it does not know ({@code @JsonIgnoreProperties(ignoreUnknown = true)}).
+ * During an upgrade the CRD, the sidecars and the operator change at different moments, and a
+ * field a newer sidecar writes must not fail an older operator's informer: fabric8 treats that as
+ * fatal and JOSDK stops the whole operator.
+ */
+package dev.pgipc.api.v1alpha1;
