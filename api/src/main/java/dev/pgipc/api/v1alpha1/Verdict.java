@@ -1,5 +1,8 @@
 package dev.pgipc.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import dev.pgipc.api.WireEnums;
+
 /** What may be done with an IPC object (SPEC 3.2); only Orphaned, Unverified and Reclaimable are ever acted on. */
 public enum Verdict {
   InUse,
@@ -7,5 +10,10 @@ public enum Verdict {
   Unverified,
   Reclaimable,
   Foreign,
-  Unknown
+  Unknown;
+
+  @JsonCreator
+  public static Verdict of(String name) {
+    return WireEnums.lenient(Verdict.class, name);
+  }
 }

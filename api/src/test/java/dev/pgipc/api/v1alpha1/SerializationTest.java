@@ -61,6 +61,22 @@ class SerializationTest {
     }
   }
 
+  @Test
+  void enumValuesFromANewerVersionReadAsUnknown() throws Exception {
+    ObjectNode tree = (ObjectNode) JSON.readTree(K8S.asJson(Fixtures.status()));
+    ObjectNode segment = (ObjectNode) tree.path("status").path("segments").get(0);
+    segment.put("verdict", "Quarantined");
+    segment.put("pgState", "SOMETHING_NEW");
+    ObjectNode action = (ObjectNode) tree.path("spec").path("remediation").path("actions").get(0);
+    action.put("type", "RemoveEverything");
+    var back = K8S.unmarshal(JSON.writeValueAsString(tree), PgIpcStatus.class);
+    assertEquals(null, back.getStatus().getSegments().get(0).getVerdict(), "never acted on");
+    assertEquals(null, back.getStatus().getSegments().get(0).getPgState());
+    assertEquals(null, back.getSpec().getRemediation().getActions().get(0).getType());
+    assertEquals(Verdict.Orphaned, Verdict.of("Orphaned"));
+    assertEquals(Mode.DryRun, K8S.unmarshal("selector: {matchLabels: {app: pg}}\nmode: DryRun\n", PgIpcPolicySpec.class).getMode());
+  }
+
   private static void addEverywhere(JsonNode node, int[] added) {
     if (node instanceof ObjectNode o) {
       // maps (labels) take any key; every other object is a type that must skip what it does not know
