@@ -1,18 +1,14 @@
 package dev.pgipc.api.v1alpha1;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import dev.pgipc.api.WireEnums;
-
-/** A remediation action the sidecar can execute (SPEC 3.3); names are the wire values. */
+/**
+ * A remediation action the sidecar can execute (SPEC 3.3); names are the wire values. Unlike the
+ * other enums this one stays strict: the sidecar reads spec.remediation as raw JSON and refuses an
+ * action type it does not know by its name, which a null would lose.
+ */
 public enum ActionType {
   RemoveSegment,
   TerminateBackends,
   RemoveDsmFile,
   RemoveSemaphoreSet,
-  RemoveStaleLockFile;
-
-  @JsonCreator
-  public static ActionType of(String name) {
-    return WireEnums.lenient(ActionType.class, name);
-  }
+  RemoveStaleLockFile
 }

@@ -67,12 +67,12 @@ class SerializationTest {
     ObjectNode segment = (ObjectNode) tree.path("status").path("segments").get(0);
     segment.put("verdict", "Quarantined");
     segment.put("pgState", "SOMETHING_NEW");
-    ObjectNode action = (ObjectNode) tree.path("spec").path("remediation").path("actions").get(0);
-    action.put("type", "RemoveEverything");
+    ObjectNode report = (ObjectNode) tree.path("status").path("instances").get(0);
+    report.put("state", "Hibernating");
     var back = K8S.unmarshal(JSON.writeValueAsString(tree), PgIpcStatus.class);
     assertEquals(null, back.getStatus().getSegments().get(0).getVerdict(), "never acted on");
     assertEquals(null, back.getStatus().getSegments().get(0).getPgState());
-    assertEquals(null, back.getSpec().getRemediation().getActions().get(0).getType());
+    assertEquals(null, back.getStatus().getInstances().get(0).getState());
     assertEquals(Verdict.Orphaned, Verdict.of("Orphaned"));
     assertEquals(Mode.DryRun, K8S.unmarshal("selector: {matchLabels: {app: pg}}\nmode: DryRun\n", PgIpcPolicySpec.class).getMode());
   }
