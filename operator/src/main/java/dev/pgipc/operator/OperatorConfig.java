@@ -37,6 +37,12 @@ public record OperatorConfig(boolean leaderElection, String leaseName, String le
       Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
   private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error", "off");
 
+  /** The same configuration with another request timeout (tests use one below the 30 s a user may set). */
+  public OperatorConfig withRequestTimeout(Duration timeout) {
+    return new OperatorConfig(leaderElection, leaseName, leaseNamespace, watchNamespaces, healthPort, metricsPort,
+        logLevel, podEvictionAllowed, sidecarContainer, ioThreads, identity, podNamespace, timeout);
+  }
+
   public static OperatorConfig fromEnv(Map<String, String> env) {
     String identity = env.getOrDefault("POD_NAME", "").strip();
     if (identity.isEmpty()) {

@@ -75,9 +75,7 @@ public final class MockCluster {
     env.put("PGIPC_POD_EVICTION_ALLOWED", String.valueOf(evictionAllowed));
     OperatorConfig c = OperatorConfig.fromEnv(env);
     if (requestTimeout != null) {
-      c = new OperatorConfig(c.leaderElection(), c.leaseName(), c.leaseNamespace(), c.watchNamespaces(), c.healthPort(),
-          c.metricsPort(), c.logLevel(), c.podEvictionAllowed(), c.sidecarContainer(), c.ioThreads(), c.identity(),
-          c.podNamespace(), requestTimeout);
+      c = c.withRequestTimeout(requestTimeout);
     }
     PgIpcOperator op = PgIpcOperator.create(c, client, registry, Clock.systemUTC());
     op.start();

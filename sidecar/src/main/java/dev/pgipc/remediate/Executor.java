@@ -72,10 +72,6 @@ public final class Executor {
       ActionOutcome o;
       try {
         o = run(action, attestation, dryRun ? wouldEnd : null);
-        if (dryRun && action.type() == ActionType.TerminateBackends && o.outcome() == Outcome.Skipped
-            && o.reason().startsWith(DRY_RUN)) {
-          wouldEnd.add(action.shmid());
-        }
       } catch (RuntimeException e) {
         // a bug or an unexpected system answer refuses this action; the rest still get their own checks
         o = outcome(action, Outcome.Failed, "unexpected error: " + e);
@@ -94,7 +90,7 @@ public final class Executor {
   private ActionOutcome run(PlannedAction a, PlanOptions.Attestation attestation, Set<Integer> wouldEnd) {
     Assessment now = fresh.get();
     return switch (a.type()) {
-      case TerminateBackends -> terminate(a, now, wouldEnd != null);
+      case TerminateBackends -> terminate(a, now, wouldEnd);
       case RemoveSegment -> removeSegment(a, now, attestation, wouldEnd);
       case RemoveDsmFile -> removeDsmFile(a, now, wouldEnd != null);
       case RemoveSemaphoreSet -> removeSemaphoreSet(a, now, wouldEnd != null);
@@ -108,7 +104,7 @@ public final class Executor {
 
   // ---------------------------------------------------------------- TerminateBackends
 
-  private ActionOutcome terminate(PlannedAction a, Assessment now, boolean dryRun) {
+  private ActionOutcome terminate(PlannedAction a, Assessment now, Set<Integer> wouldEnd) {
     SegmentAssessment s = now.segment(a.shmid());
     String changed = identityChange(a, s == null ? null : s.observation().stat());
     if (changed != null) {
@@ -144,7 +140,8 @@ public final class Executor {
             : "attached by someone else meanwhile (nattch " + last.value().nattch() + ", orphans hold " + orphanAttachments + ")");
       }
     }
-    if (dryRun) {
+    if (wouldEnd != null) {
+      wouldEnd.add(a.shmid());
       return wouldDo(a, "send SIGTERM to " + allowed + " (SIGCONT if stopped; SIGKILL after " + grace.toSeconds()
           + " s if still alive)");
     }

@@ -22,7 +22,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -122,25 +121,8 @@ class UnprivilegedCleanTest {
       for (Object a : args) {
         cmd.add(a.toString());
       }
-      Path out = Files.createTempFile("pgipc-run-", ".out");
-      Path err = Files.createTempFile("pgipc-run-", ".err");
-      try {
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile())
-            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-        if (!p.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-          p.descendants().forEach(ProcessHandle::destroyForcibly);
-          p.destroyForcibly();
-          p.waitFor();
-          throw new AssertionError("pgipc " + List.of(args) + " as " + user + " did not finish in " + TIMEOUT);
-        }
-        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted", e);
-      } finally {
-        Files.deleteIfExists(out);
-        Files.deleteIfExists(err);
-      }
+      Exec.Split r = Exec.runSeparately(TIMEOUT, cmd);
+      return new Run(r.exitCode(), r.out(), r.err());
     }
 
     JsonNode outcome(int shmid) {

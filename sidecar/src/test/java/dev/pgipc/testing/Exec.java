@@ -23,13 +23,31 @@ public final class Exec {
   }
 
   public static Result run(Duration timeout, Path workDir, List<String> command) {
+    Split r = run(timeout, workDir, command, true);
+    return new Result(r.exitCode(), r.out());
+  }
+
+  /** Exit code (-1 after a timeout), standard output and standard error apart (e.g. JSON on stdout). */
+  public record Split(int exitCode, String out, String err) {}
+
+  public static Split runSeparately(Duration timeout, List<String> command) {
+    return run(timeout, null, command, false);
+  }
+
+  private static Split run(Duration timeout, Path workDir, List<String> command, boolean merge) {
     Path out = null;
+    Path err = null;
     try {
       out = Files.createTempFile("pgipc-exec-", ".out");
+      err = merge ? null : Files.createTempFile("pgipc-exec-", ".err");
       ProcessBuilder pb = new ProcessBuilder(command)
-          .redirectErrorStream(true)
           .redirectOutput(out.toFile())
           .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      if (merge) {
+        pb.redirectErrorStream(true);
+      } else {
+        pb.redirectError(err.toFile());
+      }
       if (workDir != null) {
         pb.directory(workDir.toFile());
       }
@@ -44,18 +62,22 @@ public final class Exec {
         code = -1;
       }
       String text = Files.readString(out, StandardCharsets.UTF_8);
-      return new Result(code, code == -1 ? text + "\n[timed out after " + timeout + "]" : text);
+      String errText = err == null ? "" : Files.readString(err, StandardCharsets.UTF_8);
+      String timedOut = code == -1 ? "\n[timed out after " + timeout + "]" : "";
+      return merge ? new Split(code, text + timedOut, "") : new Split(code, text, errText + timedOut);
     } catch (IOException e) {
       throw new IllegalStateException("cannot run " + command + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted running " + command, e);
     } finally {
-      if (out != null) {
-        try {
-          Files.deleteIfExists(out);
-        } catch (IOException ignored) {
-          // a temp file; nothing else to do
+      for (Path f : new Path[] {out, err}) {
+        if (f != null) {
+          try {
+            Files.deleteIfExists(f);
+          } catch (IOException ignored) {
+            // a temp file; nothing else to do
+          }
         }
       }
     }

@@ -163,8 +163,9 @@ public final class PodDecider {
     // the policy's concurrency slot for good, nor keep a request that would run, late and
     // unexpected, when it comes back. Withdrawing is safe whatever the sidecar is doing: it
     // re-verifies every action against a fresh scan, and an answer to a withdrawn id is ignored.
+    boolean unanswered = specReq != null && specReq.getId() != null && !answered(status, specReq.getId());
     boolean withdraw = false;
-    if (specReq != null && specReq.getId() != null && !answered(status, specReq.getId())) {
+    if (unanswered) {
       boolean dry = !Boolean.FALSE.equals(specReq.getDryRun());
       Instant deadline = answerDeadline(st, specReq.getId(), in.requestTimeout());
       if (st.request(specReq.getId()) == null) {
@@ -189,7 +190,7 @@ public final class PodDecider {
         recheck = deadline;
       }
     }
-    boolean inFlight = specReq != null && specReq.getId() != null && !answered(status, specReq.getId()) && !withdraw;
+    boolean inFlight = unanswered && !withdraw;
 
     // 2. Blocked-start bookkeeping.
     boolean sidecarBlocked = report != null && Conditions.isTrue(report.getConditions(), PgIpcStatusStatus.START_BLOCKED);

@@ -59,7 +59,9 @@ public final class PolicyDecider {
     Set<String> selectedNames = new HashSet<>();
     int conflicts = 0;
 
-    record Candidate(Pod pod, PgIpcStatus status, Detection detection, Instant blockedSince) {}
+    /** inFlight: a request awaits its answer; overdue: one is unanswered past the timeout (read once: it parses state). */
+    record Candidate(Pod pod, PgIpcStatus status, Detection detection, Instant blockedSince, boolean inFlight,
+        boolean overdue) {}
     List<Candidate> mine = new ArrayList<>();
     for (Pod pod : in.selectedPods()) {
       String name = pod.getMetadata().getName();
@@ -84,7 +86,8 @@ public final class PolicyDecider {
       String log = logKey == null ? null : in.previousLogs().get(logKey);
       Detection det = BlockedStartDetector.detect(pod, status, container, log);
       Instant since = det.blocked() ? Times.parse(PodDecider.state(status).blockedSince) : null;
-      mine.add(new Candidate(pod, status, det, since));
+      boolean inFlight = PodDecider.inFlight(status, in.now(), in.requestTimeout());
+      mine.add(new Candidate(pod, status, det, since, inFlight, PodDecider.inFlight(status) && !inFlight));
     }
     for (PgIpcStatus s : in.statuses().values()) {
       if (ownedByPolicy(s, me) && !selectedNames.contains(s.getMetadata().getName())
@@ -95,20 +98,20 @@ public final class PolicyDecider {
 
     int inFlight = 0;
     for (Candidate c : mine) {
-      if (PodDecider.inFlight(c.status(), in.now(), in.requestTimeout())) {
+      if (c.inFlight()) {
         inFlight++;
       }
     }
     // Blocked pods first, oldest first; a pod whose sidecar let its request go unanswered asks
     // last, so a silent sidecar cannot keep the concurrency slot from pods that would be helped.
     mine.sort(Comparator.comparing((Candidate c) -> !c.detection().blocked())
-        .thenComparing(c -> PodDecider.inFlight(c.status()) && !PodDecider.inFlight(c.status(), in.now(), in.requestTimeout()))
+        .thenComparing(Candidate::overdue)
         .thenComparing(c -> c.blockedSince() == null ? Instant.MAX : c.blockedSince())
         .thenComparing(c -> c.pod().getMetadata().getName()));
     List<Task> tasks = new ArrayList<>();
     Instant recheck = null;
     for (Candidate c : mine) {
-      boolean wasInFlight = PodDecider.inFlight(c.status(), in.now(), in.requestTimeout());
+      boolean wasInFlight = c.inFlight();
       PodDecider.Input input = new PodDecider.Input(c.pod(), c.status(), c.detection(), me, spec, in.now(),
           in.identity(), in.sidecarContainer(), in.evictionAllowed(), in.requestTimeout(),
           inFlight - (wasInFlight ? 1 : 0), in.ids());
