@@ -22,11 +22,17 @@ public final class Scanner {
   private final Classifier classifier;
   private final long minStaleSeconds;
 
+  /** A scanner that does not take /dev/shm to be private to the IPC namespace (the safe default). */
   public Scanner(Ipc ipc, long minStaleSeconds) {
+    this(ipc, minStaleSeconds, false);
+  }
+
+  /** @param devShmPrivate the user's word that no other IPC namespace's PostgreSQL shares /dev/shm */
+  public Scanner(Ipc ipc, long minStaleSeconds, boolean devShmPrivate) {
     this.ipc = ipc;
     this.minStaleSeconds = minStaleSeconds;
     this.probes = new HeaderProbeCache(ipc);
-    this.reader = new SnapshotReader(ipc, probes);
+    this.reader = new SnapshotReader(ipc, probes, devShmPrivate);
     this.classifier = new Classifier(minStaleSeconds);
   }
 

@@ -21,7 +21,9 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Judges a {@link Snapshot}: a pure function, so every rule below is tested without I/O.
+ * Judges a {@link Snapshot}: a pure function, so every rule below is tested without I/O. Segments
+ * are judged here; PostgreSQL's own start in {@link PostgresStart}, DSM files in {@link DsmJudge},
+ * semaphore sets in {@link SemaphoreJudge}. The rules and why each is safe: docs/rules.md.
  *
  * <p>The rule that matters most: a segment is only ever called stale when every attachment nattch
  * counts is accounted for by a visible process that is verified to be a PostgreSQL backend of this
@@ -29,9 +31,6 @@ import java.util.stream.Collectors;
  * or {@code Unverified}; the planner removes neither.
  */
 public final class Classifier {
-  /** PostgreSQL gives up after this many keys (sysv_shmem.c, sysv_sema.c). */
-  private static final int MAX_KEYS_TRIED = 1000;
-
   private final long minStaleSeconds;
 
   public Classifier(long minStaleSeconds) {
@@ -59,9 +58,10 @@ public final class Classifier {
         byKey.put(s.key(), s.observation());
       }
     }
+    PidEvidence evidence = new PidEvidence(snap);
     List<InstanceAssessment> instances = new ArrayList<>();
     for (DataDirectory d : snap.dataDirectories()) {
-      instances.add(assessInstance(d, snap, byShmid, byKey));
+      instances.add(PostgresStart.assess(d, snap, evidence, byShmid, byKey));
     }
     // A segment blocks a start when an instance's simulated start stops at it (a running
     // postmaster's own segment is ATTACHED too, but blocks nothing).
@@ -73,51 +73,21 @@ public final class Classifier {
         ? new SegmentAssessment(s.observation(), s.dataDirectory(), s.headerDataDir(), s.pgState(), s.creator(),
             s.attachers(), s.hiddenAttachments(), s.verdict(), s.reason(), true)
         : s);
-    List<DsmAssessment> dsm = assessDsm(snap, segments);
+    List<DsmAssessment> dsm = DsmJudge.assess(snap, segments, minStaleSeconds);
     List<SemaphoreAssessment> sems = new ArrayList<>();
     for (SemaphoreSet set : snap.semaphores()) {
-      sems.add(assessSemaphore(set, snap));
+      sems.add(SemaphoreJudge.assess(set, snap, evidence));
     }
     return new Assessment(snap.nowEpochMillis(), instances, segments, dsm, sems, memory(segments, dsm, snap), snap.warnings());
   }
 
-  // ---------------------------------------------------------------- PostgreSQL's own judgement
-
-  /**
-   * {@code PGSharedMemoryAttach} for one data directory, in PostgreSQL's order: IPC_STAT, stat of
-   * the data directory, attach, header check, then nattch as sampled before the attach. Null when
-   * the header has not been read yet (probe deferred): we do not guess.
-   */
+  /** {@code PGSharedMemoryAttach} of this segment for this data directory (see {@link PostgresStart#pgState}). */
   public static PgShmemState pgState(SegmentObservation s, DataDirectory d) {
-    if (s.statErrno() != 0) {
-      return fromErrno(s.statErrno());
-    }
-    if (d.id() == null) {
-      return PgShmemState.ANALYSIS_FAILURE;
-    }
-    HeaderProbe h = s.header();
-    if (h instanceof HeaderProbe.Failed f) {
-      return fromErrno(f.errno());
-    }
-    if (h instanceof HeaderProbe.TooSmall) {
-      return PgShmemState.FOREIGN; // its shmget(key, sizeof(PGShmemHeader), 0) fails: FOREIGN
-    }
-    if (h instanceof HeaderProbe.Read r) {
-      if (!r.header().belongsTo(d.id().device(), d.id().inode())) {
-        return PgShmemState.FOREIGN;
-      }
-      return s.stat().nattch() == 0 ? PgShmemState.UNATTACHED : PgShmemState.ATTACHED;
-    }
-    return null;
+    return PostgresStart.pgState(s, d);
   }
 
-  /** EACCES means another owner; EINVAL, and EIDRM (Linux's answer for a removed id), mean gone. */
   static PgShmemState fromErrno(int errno) {
-    return switch (errno) {
-      case Errno.EACCES -> PgShmemState.FOREIGN;
-      case Errno.EINVAL, Errno.EIDRM -> PgShmemState.ENOENT;
-      default -> PgShmemState.ANALYSIS_FAILURE;
-    };
+    return PostgresStart.fromErrno(errno);
   }
 
   // ---------------------------------------------------------------- segments
@@ -225,7 +195,7 @@ public final class Classifier {
           : "unattached, postmaster " + header.creatorPid() + " dead, and it belongs to " + whose
               + " which is not configured here: a leak PostgreSQL never reclaims");
     }
-    long unchangedFor = snap.nowEpochMillis() / 1000 - st.lastChangeEpochSeconds();
+    long unchangedFor = snap.nowEpochMillis() / 1000 - s.lastChangeEpochSeconds();
     if (unchangedFor >= minStaleSeconds) {
       return new Judgement(Verdict.Reclaimable, "unattached, creator not visible from here, unchanged for "
           + unchangedFor + " s (>= " + minStaleSeconds + " s)" + (own == null ? "; belongs to " + whose : ""));
@@ -319,246 +289,8 @@ public final class Classifier {
     return AttacherKind.ORPHANED_BACKEND;
   }
 
-  // ---------------------------------------------------------------- instances
-
-  private InstanceAssessment assessInstance(DataDirectory d, Snapshot snap, Map<Integer, SegmentAssessment> byShmid,
-      Map<Integer, SegmentObservation> byKey) {
-    Integer version = d.majorVersion().isPresent() ? d.majorVersion().getAsInt() : null;
-    if (d.id() == null) {
-      return instance(d, version, null, PostmasterStatus.NONE, InstanceState.Unknown, "DataDirectoryUnreadable",
-          "cannot stat " + d.path() + ": " + d.statError(), null);
-    }
-    LockFile lock = d.lockFile();
-    if (d.lockFileError() != null) {
-      boolean bogus = !d.lockFileError().startsWith("cannot read");
-      return instance(d, version, null, PostmasterStatus.NONE, bogus ? InstanceState.StartBlocked : InstanceState.Unknown,
-          bogus ? "BogusLockFile" : "LockFileUnreadable", d.lockFileError(), null);
-    }
-    PostmasterStatus pm = lock == null ? PostmasterStatus.NONE : postmasterStatus(d, lock, snap, byShmid);
-    if (pm == PostmasterStatus.ALIVE) {
-      return instance(d, version, lock, pm, InstanceState.Running, lock.isStarting() ? "Starting" : "",
-          "postmaster " + lock.postmasterPid() + " is " + (lock.status().isEmpty() ? "running" : lock.status()), null);
-    }
-    if (pm == PostmasterStatus.ZOMBIE || pm == PostmasterStatus.PID_REUSED) {
-      // CreateLockFile: kill(pid, 0) succeeds on a zombie and on any same-user process that reused
-      // the PID, so PostgreSQL refuses before it even looks at shared memory.
-      ProcessInfo p = snap.process((int) lock.postmasterPid());
-      return instance(d, version, lock, pm, InstanceState.StartBlocked, "StaleLockFile",
-          "lock file \"postmaster.pid\" already exists: PID " + lock.postmasterPid() + " is "
-              + (pm == PostmasterStatus.ZOMBIE ? "a zombie (exited, not reaped)" : "\"" + p.comm() + "\", not a postmaster of this data directory"),
-          null);
-    }
-    // CreateLockFile's check of the segment named in line 7 (shmid only; the key is ignored).
-    if (lock != null && lock.shmid().isPresent()) {
-      SegmentAssessment named = byShmid.get(lock.shmid().getAsInt());
-      PgShmemState st = named == null ? PgShmemState.ENOENT : pgState(named.observation(), d);
-      if (st == null) {
-        return instance(d, version, lock, pm, InstanceState.Unknown, "NotYetProbed",
-            "segment " + named.shmid() + " named in postmaster.pid has not been read yet", null);
-      }
-      if (st.blocksStart()) {
-        return blocked(d, version, lock, pm, named.observation(), st);
-      }
-    }
-    if (pm == PostmasterStatus.NOT_VISIBLE) {
-      return instance(d, version, lock, pm, InstanceState.Unknown, "PostmasterNotVisible",
-          "postmaster " + lock.postmasterPid() + " is in a PID namespace not visible from here", null);
-    }
-    // PGSharedMemoryCreate's walk over keys from the data directory's base key.
-    int key = baseKey(d);
-    for (int i = 0; i < MAX_KEYS_TRIED; i++, key++) {
-      SegmentObservation s = byKey.get(key);
-      if (s == null) {
-        break;
-      }
-      PgShmemState st = pgState(s, d);
-      if (st == null) {
-        return instance(d, version, lock, pm, InstanceState.Unknown, "NotYetProbed",
-            "segment " + s.shmid() + " with key " + key + " has not been read yet", null);
-      }
-      if (st.blocksStart()) {
-        return blocked(d, version, lock, pm, s, st);
-      }
-      if (st != PgShmemState.FOREIGN) {
-        break; // UNATTACHED is recycled, ENOENT retried: the start gets its key
-      }
-    }
-    return instance(d, version, lock, pm, InstanceState.Stopped, lock == null ? "" : "Crashed",
-        lock == null ? "not running" : "postmaster " + lock.postmasterPid() + " is gone; PostgreSQL will clean up its leftovers at the next start",
-        null);
-  }
-
-  private static InstanceAssessment blocked(DataDirectory d, Integer version, LockFile lock, PostmasterStatus pm,
-      SegmentObservation s, PgShmemState st) {
-    String message = "pre-existing shared memory block (key " + Long.toUnsignedString(s.stat().key())
-        + ", ID " + s.shmid() + ") is still in use"
-        + (st == PgShmemState.ANALYSIS_FAILURE ? " (analysis failed)" : "");
-    return new InstanceAssessment(d.path(), version, lock == null ? null : lock.postmasterPid(), pm,
-        lock == null ? "" : lock.status(), InstanceState.StartBlocked, "SharedMemoryInUse", message,
-        s.stat().key(), s.shmid());
-  }
-
-  private static InstanceAssessment instance(DataDirectory d, Integer version, LockFile lock, PostmasterStatus pm,
-      InstanceState state, String reason, String message, Integer shmid) {
-    return new InstanceAssessment(d.path(), version, lock == null ? null : lock.postmasterPid(), pm,
-        lock == null ? "" : lock.status(), state, reason, message, null, shmid);
-  }
-
-  /** The first key PostgreSQL tries: the data directory's inode from 13 on, 1+port*1000 before. */
   static int baseKey(DataDirectory d) {
-    int version = d.majorVersion().orElse(13);
-    if (version >= 13) {
-      return (int) d.id().inode();
-    }
-    int port = d.lockFile() != null && d.lockFile().port().isPresent() ? d.lockFile().port().getAsInt() : 5432;
-    return 1 + port * 1000;
-  }
-
-  static PostmasterStatus postmasterStatus(DataDirectory d, LockFile lock, Snapshot snap, Map<Integer, SegmentAssessment> byShmid) {
-    if (!snap.processesReadable()) {
-      return PostmasterStatus.NOT_VISIBLE;
-    }
-    ProcessInfo p = snap.process((int) lock.postmasterPid());
-    if (p == null) {
-      // Its own segment names its creator in our namespace; cpid 0 means the postmaster lives in a
-      // PID namespace we cannot see, so "no such PID here" proves nothing.
-      SegmentAssessment own = lock.shmid().isPresent() ? byShmid.get(lock.shmid().getAsInt()) : null;
-      if (own != null && own.observation().stat().cpid() == 0) {
-        return PostmasterStatus.NOT_VISIBLE;
-      }
-      return PostmasterStatus.DEAD;
-    }
-    if (!p.isAlive()) {
-      return PostmasterStatus.ZOMBIE;
-    }
-    if (isPostmasterOf(p, d, lock)) {
-      return PostmasterStatus.ALIVE;
-    }
-    // PostgreSQL's kill(pid, 0) fails with EPERM for another user's process and it then ignores it.
-    if (d.ownerUid() >= 0 && p.uid() != d.ownerUid()) {
-      return PostmasterStatus.DEAD;
-    }
-    return PostmasterStatus.PID_REUSED;
-  }
-
-  /**
-   * A postmaster of this directory runs PostgreSQL's executable and lives in the directory (it
-   * chdirs there); when its working directory cannot be read, its start time must match line 3.
-   */
-  static boolean isPostmasterOf(ProcessInfo p, DataDirectory d, LockFile lock) {
-    if (!p.isPostgres()) {
-      return false;
-    }
-    if (p.cwd() != null) {
-      return p.cwd().equals(d.id());
-    }
-    if (lock.startTime().isPresent()) {
-      return Math.abs(p.startEpochMillis() - lock.startTime().getAsLong() * 1000) <= ProcessInfo.START_SLACK_MILLIS;
-    }
-    return true; // nothing to contradict it: assume alive, the safe side
-  }
-
-  // ---------------------------------------------------------------- DSM and semaphores
-
-  private List<DsmAssessment> assessDsm(Snapshot snap, List<SegmentAssessment> segments) {
-    Set<Integer> orphanPids = new HashSet<>();
-    boolean anyHidden = false;
-    Map<Long, SegmentAssessment> controlOwner = new HashMap<>();
-    for (SegmentAssessment s : segments) {
-      orphanPids.addAll(s.orphanPids());
-      anyHidden |= s.hiddenAttachments() > 0;
-      ShmHeader h = s.header();
-      if (h != null && h.isPostgres() && h.dsmControl() != 0) {
-        controlOwner.put(h.dsmControl(), s);
-      }
-    }
-    Map<Long, List<Integer>> mappers = new HashMap<>();
-    Set<Long> liveMapped = new HashSet<>();
-    for (ProcessInfo p : snap.processes().values()) {
-      if (p.pid() == snap.selfPid()) {
-        continue;
-      }
-      for (Long handle : p.dsmHandles()) {
-        mappers.computeIfAbsent(handle, h -> new ArrayList<>()).add(p.pid());
-        if (!orphanPids.contains(p.pid())) {
-          liveMapped.add(handle);
-        }
-      }
-    }
-    // Items a control segment lists belong to that control's owner; a control that a live process
-    // maps keeps every item it lists alive, even pinned items nobody maps at the moment.
-    Map<Long, SegmentAssessment> itemOwner = new HashMap<>();
-    Set<Long> listedByLiveControl = new HashSet<>();
-    for (DsmFile f : snap.dsmFiles()) {
-      if (f.isControlSegment()) {
-        SegmentAssessment owner = controlOwner.get(f.handle());
-        boolean live = liveMapped.contains(f.handle()) || owner != null && owner.verdict() == Verdict.InUse;
-        for (Long item : f.controlItems()) {
-          if (owner != null) {
-            itemOwner.put(item, owner);
-          }
-          if (live) {
-            listedByLiveControl.add(item);
-          }
-        }
-      }
-    }
-    List<DsmAssessment> out = new ArrayList<>();
-    for (DsmFile f : snap.dsmFiles()) {
-      List<Integer> by = new ArrayList<>(mappers.getOrDefault(f.handle(), List.of()));
-      by.sort(Integer::compare);
-      SegmentAssessment owner = controlOwner.getOrDefault(f.handle(), itemOwner.get(f.handle()));
-      Integer ownerShmid = owner == null ? null : owner.shmid();
-      String role = controlOwner.containsKey(f.handle()) ? "control segment" : "DSM segment";
-      if (liveMapped.contains(f.handle())) {
-        out.add(new DsmAssessment(f, ownerShmid, by, Verdict.InUse, "mapped by a live process (" + by.get(0) + ")"));
-      } else if (listedByLiveControl.contains(f.handle())) {
-        out.add(new DsmAssessment(f, ownerShmid, by, Verdict.InUse, "listed by a live DSM control segment"));
-      } else if (owner != null) {
-        Verdict v = switch (owner.verdict()) {
-          case Reclaimable, Orphaned, InUse, Unverified -> owner.verdict();
-          default -> Verdict.Unknown;
-        };
-        out.add(new DsmAssessment(f, ownerShmid, by, v, role + " of segment " + owner.shmid() + " (" + owner.verdict() + ")"));
-      } else if (!by.isEmpty()) {
-        out.add(new DsmAssessment(f, null, by, Verdict.Orphaned, "mapped only by orphaned backends"));
-      } else {
-        // Nothing names it: its postmaster's header is gone (removed without DSM cleanup first).
-        // Only stale when every PostgreSQL process could be seen (each attaches a SysV segment, so
-        // none is hidden when no segment has hidden attachments), and old enough that no postmaster
-        // is between creating it and recording it in its control segment.
-        long age = snap.nowEpochMillis() / 1000 - f.modifiedEpochSeconds();
-        if (snap.processesReadable() && snap.attachersComplete() && !anyHidden && age >= minStaleSeconds) {
-          out.add(new DsmAssessment(f, null, by, Verdict.Reclaimable,
-              "named by no PostgreSQL segment and mapped by no process for " + age + " s"));
-        } else {
-          out.add(new DsmAssessment(f, null, by, Verdict.Unverified,
-              "named by no PostgreSQL segment, but processes may be hidden or it is recent"));
-        }
-      }
-    }
-    return out;
-  }
-
-  private SemaphoreAssessment assessSemaphore(SemaphoreSet set, Snapshot snap) {
-    if (set.errno() == Errno.EACCES) {
-      return new SemaphoreAssessment(set, Verdict.Foreign, "not readable by this user (another owner)");
-    }
-    if (set.errno() != 0 || set.lastValue() == null) {
-      return new SemaphoreAssessment(set, Verdict.Unknown, "semctl failed: " + Errno.name(set.errno()));
-    }
-    if (!set.hasPostgresMagic()) {
-      return new SemaphoreAssessment(set, Verdict.Foreign, "no PostgreSQL marker (537 and a PID on its last semaphore)");
-    }
-    if (!snap.processesReadable()) {
-      return new SemaphoreAssessment(set, Verdict.Unverified, "processes not readable");
-    }
-    ProcessInfo p = snap.process(set.lastPid());
-    if (p != null && p.isAlive()) {
-      return new SemaphoreAssessment(set, Verdict.InUse, "its creator " + set.lastPid() + " (" + p.comm() + ") is alive");
-    }
-    return new SemaphoreAssessment(set, Verdict.Reclaimable,
-        "PostgreSQL semaphore set whose creator " + set.lastPid() + " is " + (p == null ? "gone" : "a zombie"));
+    return PostgresStart.baseKey(d);
   }
 
   private static MemorySummary memory(List<SegmentAssessment> segments, List<DsmAssessment> dsm, Snapshot snap) {

@@ -23,6 +23,12 @@ final class ScanOptions {
           + "before it counts as reclaimable (default: ${DEFAULT-VALUE}).")
   long minStaleSeconds;
 
+  @Option(names = "--dev-shm-private",
+      description = "Declare that /dev/shm is private to this IPC namespace: no PostgreSQL in another IPC or PID "
+          + "namespace (another container, pod or host namespace) keeps files there. Only then can a "
+          + "/dev/shm/PostgreSQL.* file that no segment here names be judged stale.")
+  boolean devShmPrivate;
+
   /** Checks the input before any I/O on IPC, so a typo is a one-line error, not a scan of nothing. */
   List<Path> validatedDataDirs() {
     if (minStaleSeconds < 0) {
@@ -43,7 +49,7 @@ final class ScanOptions {
 
   Scanner scanner() {
     try {
-      return new Scanner(NativeIpc.get(), minStaleSeconds);
+      return new Scanner(NativeIpc.get(), minStaleSeconds, devShmPrivate);
     } catch (UnsatisfiedLinkError | RuntimeException e) {
       throw new PgIpc.UserError("cannot load the C library for System V IPC calls (Linux only): " + e.getMessage());
     }

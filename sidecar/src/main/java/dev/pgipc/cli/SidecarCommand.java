@@ -60,7 +60,7 @@ final class SidecarCommand implements Callable<Integer> {
     configureLogging();
     Scanner scanner;
     try {
-      scanner = new Scanner(NativeIpc.get(), config.minStaleSeconds());
+      scanner = new Scanner(NativeIpc.get(), config.minStaleSeconds(), config.devShmPrivate());
     } catch (UnsatisfiedLinkError | RuntimeException e) {
       throw new PgIpc.UserError("cannot load the C library for System V IPC calls (Linux only): " + e.getMessage());
     }

@@ -8,7 +8,6 @@ import dev.pgipc.assess.SemaphoreAssessment;
 import dev.pgipc.ipc.Errno;
 import dev.pgipc.ipc.Ipc;
 import dev.pgipc.ipc.ShmStat;
-import dev.pgipc.snapshot.DsmControl;
 import dev.pgipc.snapshot.LockFile;
 import dev.pgipc.snapshot.LockFileParser;
 import dev.pgipc.snapshot.ShmHeader;
@@ -254,23 +253,23 @@ public final class Executor {
     if (header == null || !header.isPostgres() || header.dsmControl() == 0) {
       return removed;
     }
-    Path control = devShm.resolve("PostgreSQL." + header.dsmControl());
+    // The fresh assessment read the control segment (the reader does all reading): its live items.
+    DsmAssessment control = now.dsm().stream()
+        .filter(d -> d.file().handle() == header.dsmControl() && d.file().isControlSegment())
+        .findFirst().orElse(null);
+    if (control == null) {
+      return removed; // gone, or fails PostgreSQL's own sanity check: not ours to interpret
+    }
     try {
-      if (!Files.exists(control)) {
-        return removed;
-      }
-      List<Long> items = DsmControl.liveItems(Files.readAllBytes(control));
-      if (items == null) {
-        return removed; // fails PostgreSQL's own sanity check: not ours to interpret
-      }
-      for (Long item : items) {
+      for (Long item : control.file().controlItems()) {
         Path p = devShm.resolve("PostgreSQL." + item);
         if (inUse(now, p) == null && Files.deleteIfExists(p)) {
           removed.add(p.getFileName().toString());
         }
       }
-      if (inUse(now, control) == null && Files.deleteIfExists(control)) {
-        removed.add(control.getFileName().toString());
+      Path file = Path.of(control.file().path());
+      if (inUse(now, file) == null && Files.deleteIfExists(file)) {
+        removed.add(file.getFileName().toString());
       }
     } catch (IOException e) {
       // the segment itself can still go; the files stay for a later RemoveDsmFile

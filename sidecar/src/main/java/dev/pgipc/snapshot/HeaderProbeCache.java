@@ -10,7 +10,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Reads each segment's header at most once in its lifetime (SPEC §3.4 rule 4). The read-only
+ * Reads each segment's header at most once in its lifetime (docs/rules.md, "The header probe"). The read-only
  * attach raises nattch for microseconds; a postmaster that starts in that instant sees its old
  * segment ATTACHED and refuses to start, so every probe avoided is a risk avoided. A lifetime is
  * (shmid, ctime): a recycled shmid has a new ctime.
@@ -30,6 +30,11 @@ public final class HeaderProbeCache {
    * (a permission change would change ctime). A vanished segment is not cached.
    */
   public HeaderProbe headerOf(ShmStat stat, String deferReason) {
+    return headerOf(stat, () -> deferReason);
+  }
+
+  /** As above, with the deferral decided only if a probe is needed. */
+  public HeaderProbe headerOf(ShmStat stat, java.util.function.Supplier<String> deferral) {
     Long lifetime = lifetime(stat.shmid(), stat.ctime());
     HeaderProbe known = probes.get(lifetime);
     if (known != null) {
@@ -39,14 +44,23 @@ public final class HeaderProbeCache {
       probes.put(lifetime, new HeaderProbe.TooSmall());
       return probes.get(lifetime);
     }
+    String deferReason = deferral.get();
     if (deferReason != null) {
       return new HeaderProbe.Deferred(deferReason);
     }
     Ipc.Result<byte[]> peeked = ipc.peek(stat.shmid(), ShmHeader.SIZE);
     probeCount++;
-    HeaderProbe probe = peeked.isOk()
-        ? new HeaderProbe.Read(ShmHeader.decode(peeked.value()))
-        : new HeaderProbe.Failed(peeked.errno());
+    HeaderProbe probe;
+    if (peeked.isOk()) {
+      // what our own attach and detach did to atime/dtime, so they never count as a change
+      Ipc.Result<ShmStat> after = ipc.stat(stat.shmid());
+      HeaderProbe.Touch touch = after.isOk() && after.value().ctime() == stat.ctime()
+          ? new HeaderProbe.Touch(stat.atime(), stat.dtime(), after.value().atime(), after.value().dtime(), after.value().lpid())
+          : null;
+      probe = new HeaderProbe.Read(ShmHeader.decode(peeked.value()), touch);
+    } else {
+      probe = new HeaderProbe.Failed(peeked.errno());
+    }
     if (peeked.isOk() || peeked.errno() == Errno.EACCES) {
       probes.put(lifetime, probe);
     }

@@ -15,6 +15,8 @@ public final class LockFileParser {
     }
   }
 
+  private static final java.util.regex.Pattern LINE7 = java.util.regex.Pattern.compile("\\s*(\\d{1,20})\\s+(\\d{1,20})");
+
   private LockFileParser() {}
 
   public static LockFile parse(String text) throws BogusLockFileException {
@@ -45,16 +47,17 @@ public final class LockFileParser {
     if (lines.length > 6 && !lines[6].isBlank()) {
       // PostgreSQL writes "%9lu %9lu" of a key_t (int) cast to unsigned long: a negative key is
       // sign-extended to 64 bits, so parse unsigned and keep the low 32 bits as PostgreSQL does.
-      String[] f = lines[6].trim().split("\\s+");
-      try {
-        if (f.length == 2) {
-          key = OptionalInt.of((int) Long.parseUnsignedLong(f[0]));
-          shmid = OptionalInt.of((int) Long.parseUnsignedLong(f[1]));
-        } else {
-          problems.add("line 7 (shared memory key and ID) has " + f.length + " fields: " + abbreviate(lines[6]));
+      // CreateLockFile reads it with sscanf("%lu %lu"): two leading numbers, anything after them ignored.
+      java.util.regex.Matcher m = LINE7.matcher(lines[6]);
+      if (m.lookingAt()) {
+        try {
+          key = OptionalInt.of((int) Long.parseUnsignedLong(m.group(1)));
+          shmid = OptionalInt.of((int) Long.parseUnsignedLong(m.group(2)));
+        } catch (NumberFormatException e) {
+          problems.add("line 7 (shared memory key and ID) is out of range: " + abbreviate(lines[6]));
         }
-      } catch (NumberFormatException e) {
-        problems.add("line 7 (shared memory key and ID) is not numeric: " + abbreviate(lines[6]));
+      } else {
+        problems.add("line 7 (shared memory key and ID) does not start with two numbers: " + abbreviate(lines[6]));
       }
     }
     return new LockFile(

@@ -23,6 +23,8 @@ final class ProcessReader {
   private final long bootEpochMillis;
   private final Map<Integer, ProcessInfo> read = new HashMap<>();
   private final Map<Integer, Path> cwdPaths = new HashMap<>();
+  /** The reader's own IPC namespace ("ipc:[inode]"), null when unreadable. */
+  private final String ownIpcNamespace;
 
   /** USER_HZ is 100 on every Linux architecture pgipc supports (the ABI fixes it). */
   private static final long TICKS_PER_SECOND = 100;
@@ -31,6 +33,7 @@ final class ProcessReader {
     this.proc = proc;
     this.self = self;
     this.bootEpochMillis = bootEpochMillis;
+    this.ownIpcNamespace = link(proc.resolve("self/ns/ipc"));
   }
 
   /** The process, with its maps when asked; null if it does not exist (or cannot be read at all). */
@@ -81,6 +84,19 @@ final class ProcessReader {
     }
   }
 
+  /** Every visible PostgreSQL process whose working directory is this one (reads every process once). */
+  List<Integer> postgresWorkingIn(FileId dir) {
+    List<Integer> out = new ArrayList<>();
+    List<Integer> all = allPids();
+    for (int pid : all == null ? List.<Integer>of() : all) {
+      ProcessInfo p = get(pid, false);
+      if (p != null && p.isPostgres() && dir.equals(p.cwd())) {
+        out.add(pid);
+      }
+    }
+    return out;
+  }
+
   /** Processes read so far; absent entries for PIDs that were asked for and do not exist. */
   Map<Integer, ProcessInfo> processes() {
     Map<Integer, ProcessInfo> out = new HashMap<>();
@@ -107,11 +123,16 @@ final class ProcessReader {
           return null;
         }
         int uid = ProcText.parseRealUid(Files.readString(dir.resolve("status"), StandardCharsets.ISO_8859_1));
-        boolean postgres = "postgres".equals(st.comm()) || "postmaster".equals(st.comm());
-        String cmdline = "";
-        FileId cwd = null;
-        if (postgres) {
-          cmdline = ProcText.cmdline(Files.readAllBytes(dir.resolve("cmdline")));
+        // The executable, not the name, says PostgreSQL (a link named postgres-15 keeps .../bin/postgres).
+        String exe = link(dir.resolve("exe"));
+        if (exe != null && exe.endsWith(" (deleted)")) {
+          exe = exe.substring(0, exe.length() - " (deleted)".length());
+        }
+        base = new ProcessInfo(st.pid(), st.ppid(), st.state(), st.comm(), "", uid,
+            bootEpochMillis + st.startTicks() * 1000 / TICKS_PER_SECOND, null, null, null, exe, ProcessInfo.IpcNamespace.UNKNOWN);
+        if (base.isPostgres()) {
+          String cmdline = ProcText.cmdline(Files.readAllBytes(dir.resolve("cmdline")));
+          FileId cwd = null;
           try {
             Path link = dir.resolve("cwd");
             Map<String, Object> a = Files.readAttributes(link, "unix:dev,ino");
@@ -120,19 +141,41 @@ final class ProcessReader {
           } catch (IOException | UnsupportedOperationException unreadable) {
             // another user's process and we are not root: its data directory stays unknown
           }
+          base = new ProcessInfo(base.pid(), base.ppid(), base.state(), base.comm(), cmdline, uid, base.startEpochMillis(),
+              null, null, cwd, exe, ProcessInfo.IpcNamespace.UNKNOWN);
         }
-        long start = bootEpochMillis + st.startTicks() * 1000 / TICKS_PER_SECOND;
-        base = new ProcessInfo(st.pid(), st.ppid(), st.state(), st.comm(), cmdline, uid, start, null, null, cwd);
       }
       if (!withMaps) {
         return base;
       }
-      ProcText.Mappings maps = pid == self || base.state() == 'Z'
-          ? new ProcText.Mappings(Map.of(), Set.of()) // our own probes are transient; zombies map nothing
-          : readMaps(dir);
-      return base.withMaps(maps.sysvAttachments(), maps.dsmHandles());
+      if (pid == self || base.state() == 'Z') {
+        // our own probes are transient; zombies map nothing
+        return base.withMaps(Map.of(), Set.of(), ProcessInfo.IpcNamespace.SAME);
+      }
+      ProcText.Mappings maps = readMaps(dir);
+      ProcessInfo.IpcNamespace ns = ipcNamespaceOf(dir);
+      // A /SYSV line names a shmid of the mapping process's own IPC namespace: in another
+      // namespace the same number is another segment, so only our namespace's attachments count.
+      return base.withMaps(ns == ProcessInfo.IpcNamespace.SAME ? maps.sysvAttachments() : Map.of(), maps.dsmHandles(), ns);
     } catch (IOException e) {
       return known; // exited while we read it, or hidden (hidepid)
+    }
+  }
+
+  private ProcessInfo.IpcNamespace ipcNamespaceOf(Path dir) {
+    String ns = link(dir.resolve("ns/ipc"));
+    if (ns == null || ownIpcNamespace == null) {
+      return ProcessInfo.IpcNamespace.UNKNOWN;
+    }
+    return ns.equals(ownIpcNamespace) ? ProcessInfo.IpcNamespace.SAME : ProcessInfo.IpcNamespace.OTHER;
+  }
+
+  /** A symbolic link's target, null when it cannot be read (gone, another user's, a kernel thread). */
+  private static String link(Path p) {
+    try {
+      return Files.readSymbolicLink(p).toString();
+    } catch (IOException | UnsupportedOperationException e) {
+      return null;
     }
   }
 

@@ -16,6 +16,19 @@ public record SegmentObservation(ShmStat stat, int statErrno, HeaderProbe header
     return stat.shmid();
   }
 
+  /**
+   * When anything but pgipc last touched the segment: attach, detach or change. pgipc's own header
+   * probe sets atime and dtime; while they are still the probe's, the times before it count.
+   */
+  public long lastChangeEpochSeconds() {
+    if (header instanceof HeaderProbe.Read r && r.touched() != null
+        && stat.atime() == r.touched().atimeAfter() && stat.dtime() == r.touched().dtimeAfter()
+        && stat.lpid() == r.touched().lpidAfter()) {
+      return Math.max(stat.ctime(), Math.max(r.touched().atimeBefore(), r.touched().dtimeBefore()));
+    }
+    return stat.lastChangeEpochSeconds();
+  }
+
   public ShmHeader headerOrNull() {
     return header instanceof HeaderProbe.Read r ? r.header() : null;
   }

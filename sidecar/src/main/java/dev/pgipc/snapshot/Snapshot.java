@@ -14,6 +14,11 @@ import java.util.Map;
  * @param processesReadable false when /proc could not be read at all (then nobody is verified)
  * @param attachersComplete every visible process's maps were read, so an attachment no process
  *     accounts for is truly hidden; without it nothing attached is judged stale
+ * @param devShmPrivate the user declared /dev/shm private to this IPC namespace (no other IPC or
+ *     PID namespace's PostgreSQL can have files there); without it a DSM file no segment of this
+ *     namespace names is never stale (docs/rules.md, "DSM files")
+ * @param dsmControlsComplete every /dev/shm/PostgreSQL.* file could be read, so no control
+ *     segment's list of items is missing
  */
 public record Snapshot(
     long nowEpochMillis,
@@ -26,6 +31,8 @@ public record Snapshot(
     boolean processesReadable,
     boolean attachersComplete,
     List<DsmFile> dsmFiles,
+    boolean devShmPrivate,
+    boolean dsmControlsComplete,
     CgroupMemory memory,
     List<String> warnings) {
 

@@ -4,6 +4,8 @@ import dev.pgipc.ipc.Errno;
 import dev.pgipc.ipc.Ipc;
 import dev.pgipc.ipc.ShmStat;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
@@ -11,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -18,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Reads one {@link Snapshot} of the reader's IPC namespace. All of pgipc's reading of /proc, /dev/shm,
@@ -30,17 +34,23 @@ public final class SnapshotReader {
   private final Path devShm;
   private final Path cgroupRoot;
   private final long bootEpochMillis;
+  private final boolean devShmPrivate;
 
   /** Where the kernel shows processes, POSIX shared memory and cgroups on this host. */
   public static final Path PROC = Path.of("/proc");
   public static final Path DEV_SHM = Path.of("/dev/shm");
   public static final Path CGROUP = Path.of("/sys/fs/cgroup");
 
-  public SnapshotReader(Ipc ipc, HeaderProbeCache probes) {
-    this(ipc, probes, PROC, DEV_SHM, CGROUP);
+  public SnapshotReader(Ipc ipc, HeaderProbeCache probes, boolean devShmPrivate) {
+    this(ipc, probes, PROC, DEV_SHM, CGROUP, devShmPrivate);
   }
 
-  public SnapshotReader(Ipc ipc, HeaderProbeCache probes, Path proc, Path devShm, Path cgroupRoot) {
+  /**
+   * @param devShmPrivate the user's word that /dev/shm is private to the IPC namespace read here
+   *     (docs/rules.md, "DSM files")
+   */
+  public SnapshotReader(Ipc ipc, HeaderProbeCache probes, Path proc, Path devShm, Path cgroupRoot, boolean devShmPrivate) {
+    this.devShmPrivate = devShmPrivate;
     this.ipc = ipc;
     this.probes = probes;
     this.proc = proc;
@@ -82,8 +92,11 @@ public final class SnapshotReader {
       }
     }
 
-    List<SegmentObservation> segments = readSegments(probeDeferral(dataDirs, procs), warnings);
-    List<DsmFile> dsm = readDsmFiles(warnings);
+    // Computed only if some segment still needs its one probe: finding a starting postmaster reads every process.
+    Supplier<String> deferral = memoize(() -> probeDeferral(dataDirs, procs, now));
+    List<SegmentObservation> segments = readSegments(deferral, warnings);
+    boolean[] dsmComplete = {true};
+    List<DsmFile> dsm = readDsmFiles(warnings, dsmComplete);
 
     // Who holds what. A live creator's attachers are itself and its children; a verdict that
     // rests on attribution (an attached PostgreSQL segment whose creator is dead or invisible, or
@@ -154,27 +167,65 @@ public final class SnapshotReader {
     }
     CgroupMemory memory = CgroupMemoryReader.read(proc, cgroupRoot);
     return new Snapshot(now, self, selfUid(), segments, semaphores, dataDirs, snapshotProcs, processesReadable, needEveryone,
-        dsm, memory, warnings);
+        dsm, devShmPrivate, dsmComplete[0], memory, warnings);
   }
 
+  /** How long after postmaster.pid was written without its shared memory line a start may still be walking keys. */
+  static final long KEY_WALK_WINDOW_MILLIS = 30_000;
+
   /**
-   * A postmaster that is starting may at any instant be judging its old segment; a probe then
-   * would make it see ATTACHED and refuse to start. So no new probe while one is starting.
+   * PostgreSQL judges old segments of a data directory while it starts: in {@code CreateLockFile}
+   * (the old postmaster.pid still in place) and in the key walk (a new postmaster.pid with only its
+   * first lines). A probe's attach in that instant makes it see ATTACHED and refuse to start, so no
+   * probe runs while any data directory may be in one of those windows (docs/rules.md, "The header
+   * probe"). What shows a window: a postmaster.pid without its shared memory line that was written
+   * recently (the key walk); a postmaster process working in the data directory that is not the
+   * one the file names and not a child of a PostgreSQL process (a new postmaster reading the old
+   * file), visible only when pgipc shares its PID namespace; a live postmaster still
+   * {@code starting}.
    */
-  static String probeDeferral(List<DataDirectory> dirs, ProcessReader processes) {
+  static String probeDeferral(List<DataDirectory> dirs, ProcessReader processes, long nowMillis) {
     for (DataDirectory d : dirs) {
       LockFile lock = d.lockFile();
+      if (lock != null && lock.shmid().isEmpty() && nowMillis - d.lockFileModifiedMillis() < KEY_WALK_WINDOW_MILLIS) {
+        return d.path() + "/postmaster.pid was written " + (nowMillis - d.lockFileModifiedMillis()) / 1000
+            + " s ago without its shared memory line: a postmaster may be judging old segments";
+      }
       if (lock != null && lock.isStarting()) {
         ProcessInfo pm = processes.get((int) lock.postmasterPid(), false);
         if (pm != null && pm.isAlive()) {
           return "postmaster " + pm.pid() + " of " + d.path() + " is starting";
         }
       }
+      if (d.id() != null) {
+        for (int pid : processes.postgresWorkingIn(d.id())) {
+          ProcessInfo p = processes.get(pid, false);
+          ProcessInfo parent = p == null ? null : processes.get(p.ppid(), false);
+          boolean child = parent != null && parent.isAlive() && parent.isPostgres();
+          // a backend retitles itself ("postgres: ..."), a postmaster keeps its command line
+          boolean postmaster = p != null && "postmaster".equals(p.postgresRole());
+          if (postmaster && p.isAlive() && !child && (lock == null || pid != lock.postmasterPid())) {
+            return "PostgreSQL process " + pid + " in " + d.path() + " may be a postmaster starting";
+          }
+        }
+      }
     }
     return null;
   }
 
-  private List<SegmentObservation> readSegments(String deferProbes, List<String> warnings) {
+  private static Supplier<String> memoize(Supplier<String> s) {
+    String[] value = new String[1];
+    boolean[] done = new boolean[1];
+    return () -> {
+      if (!done[0]) {
+        value[0] = s.get();
+        done[0] = true;
+      }
+      return value[0];
+    };
+  }
+
+  private List<SegmentObservation> readSegments(Supplier<String> deferProbes, List<String> warnings) {
     List<ProcText.ShmRow> rows = listSegments(warnings);
     List<SegmentObservation> out = new ArrayList<>(rows.size());
     List<ShmStat> present = new ArrayList<>(rows.size());
@@ -262,7 +313,13 @@ public final class SnapshotReader {
     return out;
   }
 
-  private List<DsmFile> readDsmFiles(List<String> warnings) {
+  /**
+   * Every {@code /dev/shm/PostgreSQL.*} file. Only a DSM control segment's header and used items are
+   * read (a file of any size; the others are sized, never read); reading a file is not an attach,
+   * so it cannot disturb a starting postmaster. A file that cannot be read clears
+   * {@code complete[0]}: a control segment among them would name files that then look unnamed.
+   */
+  private List<DsmFile> readDsmFiles(List<String> warnings, boolean[] complete) {
     List<DsmFile> out = new ArrayList<>();
     if (!Files.isDirectory(devShm)) {
       return out;
@@ -276,34 +333,56 @@ public final class SnapshotReader {
         try {
           Map<String, Object> a = Files.readAttributes(f, "unix:size,uid,lastModifiedTime", LinkOption.NOFOLLOW_LINKS);
           long size = (Long) a.get("size");
-          List<Long> items = null;
-          if (size >= 16 && size <= 1 << 20) {
-            // reading a file is not an attach: no nattch, no interference with a starting postmaster
-            items = DsmControl.liveItems(Files.readAllBytes(f));
-          }
+          List<Long> items = size >= DsmControl.HEADER_BYTES ? controlItems(f, size) : null;
           out.add(new DsmFile(f.toString(), handle, size, (Integer) a.get("uid"),
               ((java.nio.file.attribute.FileTime) a.get("lastModifiedTime")).toMillis() / 1000, items));
         } catch (NoSuchFileException gone) {
           // removed while we listed: nothing to report
         } catch (IOException e) {
+          complete[0] = false;
           warnings.add("cannot read " + f + ": " + describe(e));
         }
       }
     } catch (IOException e) {
+      complete[0] = false;
       warnings.add("cannot list " + devShm + ": " + describe(e));
     }
     return out;
+  }
+
+  /** The live items of a DSM control segment, or null when the file is not one PostgreSQL would trust. */
+  private static List<Long> controlItems(Path f, long size) throws IOException {
+    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+      byte[] first = readFully(ch, DsmControl.HEADER_BYTES);
+      DsmControl.Header h = DsmControl.header(first);
+      int itemSize = DsmControl.itemSize(h, size);
+      if (itemSize == 0) {
+        return null;
+      }
+      byte[] used = readFully(ch, (int) Math.min(size, DsmControl.bytesToRead(h, itemSize)));
+      return DsmControl.liveItems(used, h, itemSize);
+    }
+  }
+
+  private static byte[] readFully(FileChannel ch, int length) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(length);
+    while (b.hasRemaining() && ch.read(b, b.position()) > 0) {
+      // positional reads from 0: the header is read again as part of the items, which is cheap
+    }
+    return b.array();
   }
 
   private DataDirectory readDataDirectory(Path dir) {
     FileId id = null;
     String statError = null;
     int owner = -1;
+    int group = -1;
     try {
       // stat(), following links, exactly as PostgreSQL stamps device and inode into its header
-      Map<String, Object> a = Files.readAttributes(dir, "unix:dev,ino,uid");
+      Map<String, Object> a = Files.readAttributes(dir, "unix:dev,ino,uid,gid");
       id = new FileId((Long) a.get("dev"), (Long) a.get("ino"));
       owner = (Integer) a.get("uid");
+      group = (Integer) a.get("gid");
     } catch (IOException | UnsupportedOperationException e) {
       statError = describe(e);
     }
@@ -316,8 +395,10 @@ public final class SnapshotReader {
     }
     LockFile lock = null;
     String lockError = null;
+    long lockModified = 0;
     Path pidFile = dir.resolve("postmaster.pid");
     try {
+      lockModified = Files.getLastModifiedTime(pidFile).toMillis();
       lock = LockFileParser.parse(Files.readString(pidFile, StandardCharsets.ISO_8859_1));
     } catch (NoSuchFileException absent) {
       // no postmaster.pid: the instance is stopped (or never started)
@@ -326,7 +407,53 @@ public final class SnapshotReader {
     } catch (IOException e) {
       lockError = "cannot read " + pidFile + ": " + describe(e);
     }
-    return new DataDirectory(dir.toString(), id, statError, version, lock, lockError, owner);
+    ServerConfig config = readConfig(dir);
+    DataDirectory d = new DataDirectory(dir.toString(), id, statError, version, lock, lockError, owner, group, config,
+        List.of(), lockModified);
+    return new DataDirectory(d.path(), id, statError, version, lock, lockError, owner, group, config, readSocketLocks(d),
+        lockModified);
+  }
+
+  private static ServerConfig readConfig(Path dir) {
+    List<String> files = new ArrayList<>();
+    for (String name : List.of("postgresql.conf", "postgresql.auto.conf")) {
+      try {
+        files.add(Files.readString(dir.resolve(name), StandardCharsets.ISO_8859_1));
+      } catch (IOException absent) {
+        // Debian keeps postgresql.conf in /etc; the port then comes from postmaster.pid
+      }
+    }
+    return ServerConfig.parse(files);
+  }
+
+  /**
+   * Each socket directory the next start will lock: the configured ones, else the one the last
+   * postmaster.pid names. PostgreSQL judges each {@code .s.PGSQL.<port>.lock} as it judges
+   * postmaster.pid (CreateLockFile), so any of them can block a start.
+   */
+  private static List<DataDirectory.SocketLock> readSocketLocks(DataDirectory d) {
+    Set<String> dirs = new LinkedHashSet<>(d.config().socketDirectories());
+    if (dirs.isEmpty() && d.lockFile() != null && !d.lockFile().socketDir().isBlank()) {
+      dirs.add(d.lockFile().socketDir());
+    }
+    List<DataDirectory.SocketLock> out = new ArrayList<>();
+    for (String socketDir : dirs) {
+      if (socketDir.startsWith("@")) {
+        continue; // an abstract socket has no lock file
+      }
+      Path file = Path.of(d.path()).resolve(socketDir).resolve(".s.PGSQL." + d.startPort() + ".lock");
+      try {
+        out.add(new DataDirectory.SocketLock(file.toString(),
+            LockFileParser.parse(Files.readString(file, StandardCharsets.ISO_8859_1)), null));
+      } catch (NoSuchFileException absent) {
+        // no lock: nothing in the way
+      } catch (LockFileParser.BogusLockFileException e) {
+        out.add(new DataDirectory.SocketLock(file.toString(), null, e.getMessage()));
+      } catch (IOException e) {
+        out.add(new DataDirectory.SocketLock(file.toString(), null, "cannot read " + file + ": " + describe(e)));
+      }
+    }
+    return out;
   }
 
   /** /proc/self belongs to our effective UID. */

@@ -2,7 +2,7 @@ package dev.pgipc.adversarial;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import dev.pgipc.testing.Required;
 
 import dev.pgipc.Scanner;
 import dev.pgipc.adversarial.Lab.Cluster;
@@ -90,7 +90,7 @@ class AdversarialSafetyTest {
 
   @Test
   void safetyRulesHoldInRandomScenariosWithRealSegmentsAndProcesses() throws Exception {
-    assumeTrue(Procs.isRoot(), "the adversarial safety harness needs root (CI runs it as root): it stages other users' "
+    Required.that(Procs.isRoot(), "the adversarial safety harness needs root (CI runs it as root): it stages other users' "
         + "segments and reads every process's maps");
     FakePg bin = FakePg.get();
     int scenarios = Integer.getInteger("pgipc.adversarial.scenarios", 500);

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import dev.pgipc.testing.Required;
 
 import dev.pgipc.adversarial.Lab.Cluster;
 import dev.pgipc.adversarial.Lab.Created;
@@ -38,7 +38,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ExecutorReverificationTest {
   @BeforeAll
   static void needsRoot() {
-    assumeTrue(Procs.isRoot(), "stages real segments and processes of other users: needs root (CI runs as root)");
+    Required.that(Procs.isRoot(), "stages real segments and processes of other users: needs root (CI runs as root)");
   }
 
   static int unusedKey() {

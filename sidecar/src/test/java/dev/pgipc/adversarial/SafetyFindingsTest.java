@@ -3,7 +3,7 @@ package dev.pgipc.adversarial;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import dev.pgipc.testing.Required;
 
 import dev.pgipc.adversarial.Lab.Cluster;
 import dev.pgipc.adversarial.Lab.Created;
@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class SafetyFindingsTest {
   @BeforeAll
   static void needsRoot() {
-    assumeTrue(Procs.isRoot(), "stages other users' segments: needs root (CI runs as root)");
+    Required.that(Procs.isRoot(), "stages other users' segments: needs root (CI runs as root)");
   }
 
   /**

@@ -28,7 +28,7 @@ class AgentConfigTest {
   void defaultsFromTheEnvironment() {
     AgentConfig c = AgentConfig.resolve(POD, AgentConfig.Overrides.none());
     assertEquals(new AgentConfig("pg-0", "db", Path.of("/var/lib/postgresql/data"), Duration.ofSeconds(10), 30, 9188,
-        Duration.ofSeconds(10)), c);
+        Duration.ofSeconds(10), false), c);
   }
 
   @Test

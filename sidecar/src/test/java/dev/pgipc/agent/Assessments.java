@@ -63,7 +63,8 @@ final class Assessments {
       segs.add(new SegmentObservation(st, 0, new HeaderProbe.TooSmall(), 4096));
     }
     Snapshot s = new Snapshot(base.nowEpochMillis(), base.selfPid(), base.selfUid(), segs, base.semaphores(), base.dataDirectories(),
-        base.processes(), base.processesReadable(), base.attachersComplete(), base.dsmFiles(), base.memory(),
+        base.processes(), base.processesReadable(), base.attachersComplete(), base.dsmFiles(), base.devShmPrivate(),
+        base.dsmControlsComplete(), base.memory(),
         base.warnings());
     return CLASSIFIER.assess(s);
   }

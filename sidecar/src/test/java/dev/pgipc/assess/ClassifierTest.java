@@ -132,8 +132,11 @@ class ClassifierTest {
         .segment(15, KEY, 3, 0, read(header(100, INO))));
     assertEquals(Verdict.Unverified, noPidNamespace.segment(15).verdict());
     assertEquals(CreatorStatus.NOT_VISIBLE, noPidNamespace.segment(15).creator());
-    assertEquals(InstanceState.StartBlocked, noPidNamespace.instances().get(0).state(),
-        "PostgreSQL judges by nattch alone: the start is blocked even if we cannot see by whom");
+    // Its postmaster is in a PID namespace we cannot see: a live server's own segment is attached
+    // too, so "blocked" would be a guess (it was the bug that reported ready servers StartBlocked).
+    assertEquals(InstanceState.Unknown, noPidNamespace.instances().get(0).state());
+    assertEquals("PostmasterNotVisible", noPidNamespace.instances().get(0).reason());
+    assertEquals(PostmasterStatus.NOT_VISIBLE, noPidNamespace.instances().get(0).postmaster());
   }
 
   @Test
@@ -295,16 +298,27 @@ class ClassifierTest {
 
   @Test
   void lockFileNamingALiveNonPostmaster() {
+    // Its old segment proves PID 100 means the same process here as for PostgreSQL (cpid 100 =
+    // header creator 100), and bash started after the postmaster: reused.
     var reusedSameUser = assess(new SnapshotBuilder()
-        .dataDir("/data", INO, lock(100, -1, "ready"))
+        .dataDir("/data", INO, lock(100, 15, "ready"))
+        .segment(15, KEY, 0, 100, read(header(100, INO)))
         .other(100, 1, "bash"));
     assertEquals("StaleLockFile", reusedSameUser.instances().get(0).reason());
     assertEquals(PostmasterStatus.PID_REUSED, reusedSameUser.instances().get(0).postmaster());
+    // Without that proof PID 100 may be a number of another PID namespace (pgipc's own PID 1 in a
+    // pod): nothing is stale that pgipc cannot see.
+    var unproven = assess(new SnapshotBuilder()
+        .dataDir("/data", INO, lock(100, -1, "ready"))
+        .other(100, 1, "bash"));
+    assertEquals(InstanceState.Unknown, unproven.instances().get(0).state());
+    assertEquals(PostmasterStatus.NOT_VISIBLE, unproven.instances().get(0).postmaster());
     // PostgreSQL's kill(pid, 0) gets EPERM for another user's process and ignores it
-    var snap = new SnapshotBuilder().dataDir("/data", INO, lock(100, -1, "ready")).build();
+    var snap = new SnapshotBuilder().dataDir("/data", INO, lock(100, 15, "ready"))
+        .segment(15, KEY, 0, 100, read(header(100, INO))).build();
     var root = new dev.pgipc.snapshot.ProcessInfo(100, 1, 'S', "sshd", "sshd", 0, 0, java.util.Map.of(), java.util.Set.of(), null);
     var withRoot = new dev.pgipc.snapshot.Snapshot(snap.nowEpochMillis(), snap.selfPid(), 0, snap.segments(), snap.semaphores(),
-        snap.dataDirectories(), java.util.Map.of(100, root), true, true, snap.dsmFiles(), null, List.of());
+        snap.dataDirectories(), java.util.Map.of(100, root), true, true, snap.dsmFiles(), true, true, null, List.of());
     assertEquals(InstanceState.Stopped, classifier.assess(withRoot).instances().get(0).state());
   }
 
@@ -359,13 +373,19 @@ class ClassifierTest {
   void semaphoresByPostgresRecycleRule() {
     var a = assess(new SnapshotBuilder()
         .postmaster(100, INO)
+        .segment(15, KEY, 0, 4242, read(header(4242, INO + 1)))
+        .zombie(4343, 1)
         .semaphore(1, 5432001, 537, 100, 0)
         .semaphore(2, 5432002, 537, 4242, 0)
         .semaphore(3, 5432003, 1, 100, 0)
-        .semaphore(4, 5432004, null, null, Errno.EACCES));
+        .semaphore(4, 5432004, null, null, Errno.EACCES)
+        .semaphore(5, 5432005, 537, 4444, 0)
+        .semaphore(6, 5432006, 537, 4343, 0));
     assertEquals(Verdict.InUse, a.semaphores().get(0).verdict());
-    assertEquals(Verdict.Reclaimable, a.semaphores().get(1).verdict());
+    assertEquals(Verdict.Reclaimable, a.semaphores().get(1).verdict(), "creator gone, in our PID namespace (segment 15)");
     assertEquals(Verdict.Foreign, a.semaphores().get(2).verdict());
     assertEquals(Verdict.Foreign, a.semaphores().get(3).verdict());
+    assertEquals(Verdict.Unverified, a.semaphores().get(4).verdict(), "4444 may be a PID of another namespace");
+    assertEquals(Verdict.Unverified, a.semaphores().get(5).verdict(), "kill(pid, 0) succeeds on a zombie");
   }
 }

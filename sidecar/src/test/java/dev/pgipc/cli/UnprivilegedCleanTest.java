@@ -3,7 +3,7 @@ package dev.pgipc.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import dev.pgipc.testing.Required;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -42,9 +42,9 @@ class UnprivilegedCleanTest {
 
   @BeforeAll
   static void needsRootAndTheUsers() {
-    assumeTrue(Procs.isRoot(), "needs root to create another user's segment (CI runs as root)");
-    assumeTrue(Exec.run(Duration.ofSeconds(10), null, List.of("id", "-u", "postgres")).ok(), "no postgres user");
-    assumeTrue(Exec.run(Duration.ofSeconds(10), null, List.of("id", "-u", "nobody")).ok(), "no nobody user");
+    Required.that(Procs.isRoot(), "needs root to create another user's segment (CI runs as root)");
+    Required.that(Exec.run(Duration.ofSeconds(10), null, List.of("id", "-u", "postgres")).ok(), "no postgres user");
+    Required.that(Exec.run(Duration.ofSeconds(10), null, List.of("id", "-u", "nobody")).ok(), "no nobody user");
   }
 
   @Test

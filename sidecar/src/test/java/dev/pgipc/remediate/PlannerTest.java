@@ -65,7 +65,7 @@ class PlannerTest {
     var a = assess(new SnapshotBuilder()
         .dataDir("/restored", 5555, null)
         .segment(15, KEY, 0, 100, read(header(100, INO)))
-        .semaphore(3, 5432001, 537, 4242, 0));
+        .semaphore(3, 5432001, 537, 100, 0));
     Plan plan = planner.plan(a, PlanOptions.defaults());
     assertEquals(List.of(ActionType.RemoveSegment, ActionType.RemoveSemaphoreSet), plan.actions().stream().map(PlannedAction::type).toList());
     Plan off = planner.plan(a, new PlanOptions(false, true, false, true, false, false, null));

@@ -11,7 +11,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * Where the PostgreSQL server programs are: {@code $PGIPC_PG_BINDIR}, else the highest
@@ -35,12 +34,12 @@ public record PgBinaries(Path binDir, int major) {
    * run here (not root, no server installed, no {@code postgres} user).
    */
   public static PgBinaries assumeAvailable() {
-    Assumptions.assumeTrue(HarnessLibc.get().geteuid() == 0,
+    Required.that(HarnessLibc.get().geteuid() == 0,
         "real PostgreSQL tests need root (runuser, chown, killing postgres-owned processes)");
     Optional<PgBinaries> found = find();
-    Assumptions.assumeTrue(found.isPresent(),
+    Required.that(found.isPresent(),
         "no PostgreSQL server found: set PGIPC_PG_BINDIR, or apt-get install postgresql");
-    Assumptions.assumeTrue(Exec.run(Duration.ofSeconds(10), null, List.of("id", "-u", "postgres")).ok(),
+    Required.that(Exec.run(Duration.ofSeconds(10), null, List.of("id", "-u", "postgres")).ok(),
         "no 'postgres' OS user (the Debian package creates it)");
     return found.get();
   }

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.pgipc.ipc.NativeIpc;
 import dev.pgipc.ipc.ShmStat;
 import java.util.Arrays;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /** SegmentHolder/TestSegments: real attaches from another process, and full cleanup. */
@@ -56,7 +55,7 @@ class SegmentHolderTest {
 
   @Test
   void anotherUserCannotAttachAPrivateSegment() {
-    Assumptions.assumeTrue(HarnessLibc.get().geteuid() == 0, "needs root to run a child as nobody");
+    Required.that(HarnessLibc.get().geteuid() == 0, "needs root to run a child as nobody");
     try (TestSegments segs = new TestSegments()) {
       int id = segs.create(TestSegments.unusedKey(), 4096, 0600);
       IllegalStateException e = assertThrows(IllegalStateException.class,
