@@ -15,11 +15,11 @@ import java.util.stream.Stream;
  * builds in the same tree compile theirs), as {@code postgres} and as copies whose names give other
  * comms: {@code gdb}, {@code psql} (foreign attachers) and {@code fakeinit} (the pod's init).
  */
-final class FakePg {
+public final class FakePg {
   private static FakePg instance;
 
   final Path dir;
-  final Path postgres;
+  public final Path postgres;
   final Path gdb;
   final Path psql;
   final Path fakeinit;
@@ -33,7 +33,7 @@ final class FakePg {
   }
 
   /** Compiles on first use; a missing gcc fails loudly (CI installs it), it never skips. */
-  static synchronized FakePg get() {
+  public static synchronized FakePg get() {
     if (instance != null) {
       return instance;
     }
