@@ -15,6 +15,8 @@ import java.util.regex.Pattern;
  * @param minStaleSeconds how long an unattached segment whose creator is invisible must stay unchanged
  * @param port metrics and health endpoints; 0 picks a free port (tests)
  * @param grace SIGTERM-to-SIGKILL grace for TerminateBackends
+ * @param memoryLimitBytes the PostgreSQL container's memory limit (Downward API
+ *     {@code resourceFieldRef limits.memory}), only exported as a metric; -1 when not given
  */
 public record AgentConfig(
     String podName,
@@ -23,7 +25,8 @@ public record AgentConfig(
     Duration scanInterval,
     long minStaleSeconds,
     int port,
-    Duration grace) {
+    Duration grace,
+    long memoryLimitBytes) {
 
   public static final String POD_NAME = "POD_NAME";
   public static final String POD_NAMESPACE = "POD_NAMESPACE";
@@ -32,6 +35,13 @@ public record AgentConfig(
   public static final String MIN_STALE = "PGIPC_MIN_STALE_SECONDS";
   public static final String PORT = "PGIPC_PORT";
   public static final String GRACE = "PGIPC_GRACE_SECONDS";
+  public static final String MEMORY_LIMIT = "PGIPC_MEMORY_LIMIT_BYTES";
+
+  /** Without a memory limit (the metric pgipc_memory_limit_bytes is then not exported). */
+  public AgentConfig(String podName, String namespace, Path pgdata, Duration scanInterval, long minStaleSeconds,
+      int port, Duration grace) {
+    this(podName, namespace, pgdata, scanInterval, minStaleSeconds, port, grace, -1);
+  }
 
   /** metadata.name of a pod (and so of its PgIpcStatus): a DNS-1123 subdomain. */
   private static final Pattern SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
@@ -84,8 +94,9 @@ public record AgentConfig(
     long minStale = number(MIN_STALE, first(cli.minStaleSeconds(), fromEnv.apply(MIN_STALE)), 30, 0, 86_400);
     long port = number(PORT, first(cli.port(), fromEnv.apply(PORT)), 9188, 0, 65_535);
     long grace = number(GRACE, first(cli.graceSeconds(), fromEnv.apply(GRACE)), 10, 0, 3_600);
+    long memoryLimit = number(MEMORY_LIMIT, fromEnv.apply(MEMORY_LIMIT), -1, 1, Long.MAX_VALUE);
     return new AgentConfig(pod, ns, dir.normalize(), Duration.ofSeconds(interval), minStale, (int) port,
-        Duration.ofSeconds(grace));
+        Duration.ofSeconds(grace), memoryLimit);
   }
 
   private static String first(String a, String b) {
