@@ -91,7 +91,7 @@ class CrashLoopEndToEndTest {
 
       try (PgIpcOperator operator = cluster.startOperator(NS, false)) {
         await().atMost(WAIT).until(() -> cluster.pgipcs(NS, POD) != null);
-        AgentConfig config = new AgentConfig(POD, NS, pg.dataDir(), Duration.ofSeconds(1), 30, 0, Duration.ofSeconds(3), false);
+        AgentConfig config = new AgentConfig(POD, NS, pg.dataDir(), Duration.ofSeconds(1), 30, 0, Duration.ofSeconds(3));
         HeldEngine engine = new HeldEngine(
             new IpcEngine(new Scanner(NativeIpc.get(), 30), pg.dataDir(), Duration.ofSeconds(3)));
         try (StateHistory history = StateHistory.watch(api.client(), NS, POD);

@@ -37,7 +37,7 @@ public final class Agent implements AutoCloseable {
   private final Tuning tuning;
   private final Clock clock;
   private final AgentLog log = new AgentLog();
-  private final AgentMetrics metrics = new AgentMetrics();
+  private final AgentMetrics metrics;
   private final StatusMapper mapper;
   private final StatusRecorder recorder;
   private final OwnObjectWatch watch;
@@ -63,6 +63,7 @@ public final class Agent implements AutoCloseable {
     this.engine = engine;
     this.tuning = tuning;
     this.clock = clock;
+    this.metrics = new AgentMetrics(config.memoryLimitBytes());
     this.mapper = new StatusMapper(config.pgdata());
     this.recorder = new StatusRecorder(client, config.namespace(), config.podName(), tuning.heartbeat(),
         tuning.backoffInitial(), tuning.backoffMax(), metrics, log);

@@ -17,6 +17,8 @@ import java.util.regex.Pattern;
  * @param grace SIGTERM-to-SIGKILL grace for TerminateBackends
  * @param devShmPrivate /dev/shm is the pod's own (a memory emptyDir or the runtime's per-pod tmpfs),
  *     shared with no other IPC namespace (docs/rules.md, "DSM files")
+ * @param memoryLimitBytes the PostgreSQL container's memory limit (Downward API
+ *     {@code resourceFieldRef limits.memory}), only exported as a metric; -1 when not given
  */
 public record AgentConfig(
     String podName,
@@ -26,7 +28,8 @@ public record AgentConfig(
     long minStaleSeconds,
     int port,
     Duration grace,
-    boolean devShmPrivate) {
+    boolean devShmPrivate,
+    long memoryLimitBytes) {
 
   public static final String POD_NAME = "POD_NAME";
   public static final String POD_NAMESPACE = "POD_NAMESPACE";
@@ -36,6 +39,13 @@ public record AgentConfig(
   public static final String PORT = "PGIPC_PORT";
   public static final String GRACE = "PGIPC_GRACE_SECONDS";
   public static final String DEV_SHM_PRIVATE = "PGIPC_DEV_SHM_PRIVATE";
+  public static final String MEMORY_LIMIT = "PGIPC_MEMORY_LIMIT_BYTES";
+
+  /** /dev/shm not declared private, no memory limit (the metric pgipc_memory_limit_bytes is then not exported). */
+  public AgentConfig(String podName, String namespace, Path pgdata, Duration scanInterval, long minStaleSeconds,
+      int port, Duration grace) {
+    this(podName, namespace, pgdata, scanInterval, minStaleSeconds, port, grace, false, -1);
+  }
 
   /** metadata.name of a pod (and so of its PgIpcStatus): a DNS-1123 subdomain. */
   private static final Pattern SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
@@ -92,8 +102,9 @@ public record AgentConfig(
     if (shm != null && !shm.equals("true") && !shm.equals("false")) {
       throw new Invalid(DEV_SHM_PRIVATE + " '" + shm + "' must be true or false");
     }
+    long memoryLimit = number(MEMORY_LIMIT, fromEnv.apply(MEMORY_LIMIT), -1, 1, Long.MAX_VALUE);
     return new AgentConfig(pod, ns, dir.normalize(), Duration.ofSeconds(interval), minStale, (int) port,
-        Duration.ofSeconds(grace), "true".equals(shm));
+        Duration.ofSeconds(grace), "true".equals(shm), memoryLimit);
   }
 
   private static String first(String a, String b) {

@@ -4,6 +4,8 @@ import dev.pgipc.assess.Assessment;
 import dev.pgipc.assess.InstanceState;
 import dev.pgipc.assess.SegmentAssessment;
 import dev.pgipc.assess.Verdict;
+import dev.pgipc.remediate.ActionType;
+import dev.pgipc.remediate.Outcome;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -16,8 +18,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What Prometheus scrapes from the sidecar (SPEC 1: counts and bytes by verdict, remediations by
- * action and outcome). Every verdict is exported from the start, at 0, so alerts and dashboards
- * do not see series appear and vanish.
+ * action and outcome). Every verdict, instance state and action type x outcome is exported from
+ * the start, at 0, so alerts and dashboards do not see series appear and vanish (and
+ * {@code increase()} sees the first remediation). docs/metrics.md documents every name; the
+ * alert rules and the dashboard in charts/pgipc are checked against a real scrape.
  */
 public final class AgentMetrics {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -25,9 +29,22 @@ public final class AgentMetrics {
   private final Map<Verdict, AtomicLong> segmentBytes = new EnumMap<>(Verdict.class);
   private final AtomicLong reclaimableBytes = new AtomicLong();
   private final AtomicLong startBlocked = new AtomicLong();
+  private final Map<InstanceState, AtomicLong> instances = new EnumMap<>(InstanceState.class);
+  private final AtomicLong lastScanMillis = new AtomicLong();
+  private final AtomicLong lastReportMillis;
   private final Timer scanDuration;
 
   public AgentMetrics() {
+    this(-1);
+  }
+
+  /**
+   * @param memoryLimitBytes the PostgreSQL container's memory limit ({@code PGIPC_MEMORY_LIMIT_BYTES},
+   *     from the Downward API); exported as {@code pgipc_memory_limit_bytes} when positive
+   */
+  public AgentMetrics(long memoryLimitBytes) {
+    // "not reported since the sidecar started": a sidecar that never reports is noticed too
+    lastReportMillis = new AtomicLong(System.currentTimeMillis());
     for (Verdict v : Verdict.values()) {
       AtomicLong count = new AtomicLong();
       AtomicLong bytes = new AtomicLong();
@@ -43,6 +60,28 @@ public final class AgentMetrics {
     Gauge.builder("pgipc.instance.start.blocked", startBlocked, AtomicLong::get)
         .description("1 when PostgreSQL in PGDATA could not start because of IPC objects or a stale lock file")
         .register(registry);
+    for (InstanceState st : InstanceState.values()) {
+      AtomicLong n = new AtomicLong();
+      instances.put(st, n);
+      Gauge.builder("pgipc.instances", n, AtomicLong::get).tag("state", st.name())
+          .description("PostgreSQL data directories seen in the pod by instance state").register(registry);
+    }
+    if (memoryLimitBytes > 0) {
+      long limit = memoryLimitBytes;
+      Gauge.builder("pgipc.memory.limit.bytes", () -> limit)
+          .description("memory limit of the PostgreSQL container (PGIPC_MEMORY_LIMIT_BYTES, Downward API)")
+          .register(registry);
+    }
+    Gauge.builder("pgipc.last.scan.timestamp.seconds", lastScanMillis, m -> m.get() / 1000.0)
+        .description("Unix time of the last successful scan (0: none yet)").register(registry);
+    Gauge.builder("pgipc.last.report.timestamp.seconds", lastReportMillis, m -> m.get() / 1000.0)
+        .description("Unix time the PgIpcStatus status was last confirmed current (written, or unchanged);"
+            + " the sidecar's start time until then").register(registry);
+    for (ActionType t : ActionType.values()) {
+      for (Outcome o : Outcome.values()) {
+        actions(t.name(), o.name());
+      }
+    }
     scanDuration = Timer.builder("pgipc.scan.duration").description("time to read and judge the IPC namespace")
         .register(registry);
     for (String result : new String[] {"written", "skipped", "failed", "missing"}) {
@@ -67,15 +106,26 @@ public final class AgentMetrics {
     });
     reclaimableBytes.set(a.memory().reclaimableBytes());
     startBlocked.set(a.instances().stream().anyMatch(i -> i.state() == InstanceState.StartBlocked) ? 1 : 0);
+    Map<InstanceState, Long> states = new EnumMap<>(InstanceState.class);
+    a.instances().forEach(i -> states.merge(i.state(), 1L, Long::sum));
+    instances.forEach((st, n) -> n.set(states.getOrDefault(st, 0L)));
+    lastScanMillis.set(System.currentTimeMillis());
   }
 
   void actionOutcome(String type, String outcome) {
-    Counter.builder("pgipc.remediation.actions").tag("type", type).tag("outcome", outcome)
-        .description("remediation actions by type and outcome").register(registry).increment();
+    actions(type, outcome).increment();
+  }
+
+  private Counter actions(String type, String outcome) {
+    return Counter.builder("pgipc.remediation.actions").tag("type", type).tag("outcome", outcome)
+        .description("remediation actions by type and outcome").register(registry);
   }
 
   void statusWrite(String result) {
     statusWrites(result).increment();
+    if (result.equals("written") || result.equals("skipped")) {
+      lastReportMillis.set(System.currentTimeMillis());
+    }
   }
 
   private Counter statusWrites(String result) {

@@ -28,7 +28,7 @@ class AgentConfigTest {
   void defaultsFromTheEnvironment() {
     AgentConfig c = AgentConfig.resolve(POD, AgentConfig.Overrides.none());
     assertEquals(new AgentConfig("pg-0", "db", Path.of("/var/lib/postgresql/data"), Duration.ofSeconds(10), 30, 9188,
-        Duration.ofSeconds(10), false), c);
+        Duration.ofSeconds(10)), c);
   }
 
   @Test
@@ -42,6 +42,16 @@ class AgentConfigTest {
     assertEquals(0, c.minStaleSeconds());
     assertEquals(9999, c.port());
     assertEquals(Duration.ofSeconds(3), c.grace());
+    assertEquals(-1, c.memoryLimitBytes());
+  }
+
+  @Test
+  void memoryLimitFromTheDownwardApi() {
+    // resourceFieldRef limits.memory with the default divisor gives plain bytes
+    assertEquals(2147483648L, AgentConfig.resolve(with("PGIPC_MEMORY_LIMIT_BYTES", "2147483648"),
+        AgentConfig.Overrides.none()).memoryLimitBytes());
+    assertError(with("PGIPC_MEMORY_LIMIT_BYTES", "2Gi"), "PGIPC_MEMORY_LIMIT_BYTES '2Gi' is not a whole number");
+    assertError(with("PGIPC_MEMORY_LIMIT_BYTES", "0"), "PGIPC_MEMORY_LIMIT_BYTES 0 is out of range");
   }
 
   @Test

@@ -53,7 +53,7 @@ class AgentEndpointsTest {
     FakeEngine engine = new FakeEngine(Assessments::blocked);
     engine.failScans = new IllegalStateException("cannot read /proc/sysvipc/shm");
     AgentConfig config = new AgentConfig("pg-0", ns, Path.of(Assessments.PGDATA), Duration.ofSeconds(1), 30, 0,
-        Duration.ofSeconds(1), false);
+        Duration.ofSeconds(1));
     try (KubernetesClient client = api.agentClient(ns);
         Agent agent = new Agent(config, client, engine, AgentStatusTest.fast(), Clock.systemUTC())) {
       agent.start();

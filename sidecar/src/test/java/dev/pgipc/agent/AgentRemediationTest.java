@@ -113,7 +113,7 @@ class AgentRemediationTest {
   }
 
   Agent startAgent(CountingEngine engine) {
-    AgentConfig config = new AgentConfig(pod, ns, pgdata, Duration.ofSeconds(1), 30, 0, Duration.ofSeconds(1), false);
+    AgentConfig config = new AgentConfig(pod, ns, pgdata, Duration.ofSeconds(1), 30, 0, Duration.ofSeconds(1));
     Agent agent = new Agent(config, client, engine, AgentStatusTest.fast(), Clock.systemUTC());
     agent.start();
     return agent;

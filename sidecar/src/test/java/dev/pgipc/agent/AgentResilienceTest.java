@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class AgentResilienceTest {
 
   static AgentConfig config(String ns, String pod) {
-    return new AgentConfig(pod, ns, Path.of(Assessments.PGDATA), Duration.ofSeconds(1), 30, 0, Duration.ofSeconds(1), false);
+    return new AgentConfig(pod, ns, Path.of(Assessments.PGDATA), Duration.ofSeconds(1), 30, 0, Duration.ofSeconds(1));
   }
 
   static double counter(Agent agent, String name, String result) {

@@ -18,7 +18,7 @@ class AgentScanLoopTest {
   @Test
   void aChangedPostmasterPidTriggersAScanBeforeTheInterval() throws Exception {
     FakeEngine engine = new FakeEngine(Assessments::running);
-    AgentConfig config = new AgentConfig("pg-0", "ns-loop", pgdata, Duration.ofMinutes(10), 30, 0, Duration.ofSeconds(1), false);
+    AgentConfig config = new AgentConfig("pg-0", "ns-loop", pgdata, Duration.ofMinutes(10), 30, 0, Duration.ofSeconds(1));
     // no API server at all: the loop does not depend on it
     try (KubernetesClient client = MockApi.agentClient("http://127.0.0.1:" + MockApi.freePort() + "/", "ns-loop");
         Agent agent = new Agent(config, client, engine, AgentStatusTest.fast(), Clock.systemUTC())) {

@@ -42,7 +42,7 @@ class AgentStatusTest {
   }
 
   static AgentConfig config(String ns, String pod) {
-    return new AgentConfig(pod, ns, Path.of(Assessments.PGDATA), Duration.ofSeconds(1), 30, 0, Duration.ofSeconds(1), false);
+    return new AgentConfig(pod, ns, Path.of(Assessments.PGDATA), Duration.ofSeconds(1), 30, 0, Duration.ofSeconds(1));
   }
 
   static Agent.Tuning fast() {

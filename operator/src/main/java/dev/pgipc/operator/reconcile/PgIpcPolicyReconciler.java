@@ -161,6 +161,8 @@ public class PgIpcPolicyReconciler implements Reconciler<PgIpcPolicy> {
         : policies.list(p -> true).map(p -> p.getMetadata().getNamespace() + "/" + p.getMetadata().getName())
             .collect(Collectors.toSet());
     metrics.retainPolicies(existing);
+    metrics.paused(key, policy.getSpec() != null && policy.getSpec().getSafety() != null
+        && Boolean.TRUE.equals(policy.getSpec().getSafety().getPaused()));
     if (existing != null) {
       lastWritten.keySet().retainAll(existing);
     }
