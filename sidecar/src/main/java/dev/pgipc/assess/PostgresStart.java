@@ -8,6 +8,9 @@ import dev.pgipc.snapshot.LockFile;
 import dev.pgipc.snapshot.ProcessInfo;
 import dev.pgipc.snapshot.SegmentObservation;
 import dev.pgipc.snapshot.Snapshot;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -208,7 +211,8 @@ final class PostgresStart {
             + socket.lock().postmasterPid() + " is running, but postmaster.pid is missing (it holds " + socket.path() + ")");
       }
       if (holder == PostmasterStatus.ZOMBIE || holder == PostmasterStatus.PID_REUSED || holder == PostmasterStatus.ALIVE) {
-        return f.instance(lock, pm, InstanceState.StartBlocked, "StaleLockFile",
+        // the PID that blocks is the socket lock's: RemoveStaleLockFile judges and removes by it
+        return f.instance(socket.lock().postmasterPid(), lock, holder, InstanceState.StartBlocked, "StaleLockFile",
             staleLockMessage(socket.path(), socket.lock(), holder, snap));
       }
       if (holder == PostmasterStatus.NOT_VISIBLE) {
@@ -262,13 +266,32 @@ final class PostgresStart {
         + (st == PgShmemState.ANALYSIS_FAILURE ? " (analysis failed)" : "");
     return new InstanceAssessment(f.d.path(), f.version, lock == null ? null : lock.postmasterPid(), pm,
         lock == null ? "" : lock.status(), InstanceState.StartBlocked, "SharedMemoryInUse", message,
-        s.stat().key(), s.shmid());
+        s.stat().key(), s.shmid(), f.lockFiles());
   }
 
   private record Facts(DataDirectory d, Integer version) {
     InstanceAssessment instance(LockFile lock, PostmasterStatus pm, InstanceState state, String reason, String message) {
-      return new InstanceAssessment(d.path(), version, lock == null ? null : lock.postmasterPid(), pm,
-          lock == null ? "" : lock.status(), state, reason, message, null, null);
+      return instance(lock == null ? null : lock.postmasterPid(), lock, pm, state, reason, message);
+    }
+
+    InstanceAssessment instance(Long pid, LockFile lock, PostmasterStatus pm, InstanceState state, String reason,
+        String message) {
+      return new InstanceAssessment(d.path(), version, pid, pm, lock == null ? "" : lock.status(), state, reason,
+          message, null, null, lockFiles());
+    }
+
+    List<InstanceAssessment.LockFileRef> lockFiles() {
+      List<InstanceAssessment.LockFileRef> out = new ArrayList<>();
+      if (d.lockFile() != null) {
+        out.add(new InstanceAssessment.LockFileRef(Path.of(d.path()).resolve("postmaster.pid").toString(),
+            d.lockFile().postmasterPid(), d.lockFile().dataDir()));
+      }
+      for (DataDirectory.SocketLock s : d.socketLocks()) {
+        if (s.lock() != null) {
+          out.add(new InstanceAssessment.LockFileRef(s.path(), s.lock().postmasterPid(), s.lock().dataDir()));
+        }
+      }
+      return out;
     }
   }
 

@@ -8,8 +8,7 @@ import dev.pgipc.assess.SemaphoreAssessment;
 import dev.pgipc.ipc.Errno;
 import dev.pgipc.ipc.Ipc;
 import dev.pgipc.ipc.ShmStat;
-import dev.pgipc.snapshot.LockFile;
-import dev.pgipc.snapshot.LockFileParser;
+import dev.pgipc.snapshot.LockFiles;
 import dev.pgipc.snapshot.ShmHeader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -367,48 +366,35 @@ public final class Executor {
       return wouldDo(a, "remove " + file + " (it names " + i.postmaster().name().toLowerCase().replace('_', ' ')
           + " PID " + i.postmasterPid() + ")");
     }
-    // The postmaster also locked its socket with the same PID and PostgreSQL applies the same
-    // kill(pid, 0) test to it, so a zombie's socket lock blocks the start just the same.
-    Path socketLock = socketLockOf(file);
-    try {
-      Files.delete(file);
-      String also = "";
-      if (socketLock != null && isLockOf(socketLock, i.postmasterPid(), dir) && Files.deleteIfExists(socketLock)) {
-        also = " and " + socketLock;
+    // The postmaster also locked each socket directory with the same PID, and PostgreSQL applies the
+    // same kill(pid, 0) test to those files: every lock file naming the stale PID and this data
+    // directory goes. Each is re-read right before its unlink, so a file a new postmaster took over
+    // in between (another PID, or another directory on the same socket) stays.
+    long pid = i.postmasterPid();
+    List<String> removed = new ArrayList<>();
+    List<String> kept = new ArrayList<>();
+    for (InstanceAssessment.LockFileRef ref : i.lockFiles()) {
+      if (ref.pid() != pid) {
+        continue;
       }
-      return outcome(a, Outcome.Done, "removed" + also + "; it named " + i.postmaster().name().toLowerCase().replace('_', ' ')
-          + " PID " + i.postmasterPid());
-    } catch (NoSuchFileException e) {
-      return outcome(a, Outcome.Skipped, "already gone");
-    } catch (IOException e) {
-      return outcome(a, Outcome.Refused, "cannot remove: " + e.getMessage());
-    }
-  }
-
-  /** {@code <socket dir>/.s.PGSQL.<port>.lock} from lines 5 and 4 of postmaster.pid, if both are there. */
-  private static Path socketLockOf(Path pidFile) {
-    try {
-      LockFile lock = LockFileParser.parse(Files.readString(pidFile, StandardCharsets.ISO_8859_1));
-      if (lock.socketDir().isBlank() || lock.port().isEmpty()) {
-        return null;
+      Path lock = Path.of(ref.path());
+      try {
+        if (!LockFiles.namesPidAndDirectory(lock, pid, dir)) {
+          kept.add(lock + " (changed)");
+        } else if (Files.deleteIfExists(lock)) {
+          removed.add(lock.toString());
+        }
+      } catch (IOException e) {
+        kept.add(lock + " (" + e.getMessage() + ")");
       }
-      return Path.of(lock.socketDir()).resolve(".s.PGSQL." + lock.port().getAsInt() + ".lock");
-    } catch (IOException | LockFileParser.BogusLockFileException | RuntimeException e) {
-      return null;
     }
-  }
-
-  /**
-   * A socket lock is the stale one only if it names the same PID and the same data directory: with
-   * a reused PID, another directory's live postmaster may hold a lock on that very socket.
-   */
-  private static boolean isLockOf(Path lockFile, long pid, String dataDir) {
-    try {
-      LockFile lock = LockFileParser.parse(Files.readString(lockFile, StandardCharsets.ISO_8859_1));
-      return lock.postmasterPid() == pid && Path.of(lock.dataDir()).equals(Path.of(dataDir));
-    } catch (IOException | LockFileParser.BogusLockFileException | RuntimeException e) {
-      return false;
+    String what = i.postmaster().name().toLowerCase().replace('_', ' ') + " PID " + pid;
+    if (removed.isEmpty()) {
+      return kept.isEmpty() ? outcome(a, Outcome.Skipped, "already gone")
+          : outcome(a, Outcome.Refused, "lock files changed before removal: " + kept);
     }
+    return outcome(a, kept.isEmpty() ? Outcome.Done : Outcome.Failed, "removed " + String.join(", ", removed)
+        + "; they named " + what + (kept.isEmpty() ? "" : "; kept " + kept));
   }
 
   private static ActionOutcome outcome(PlannedAction a, Outcome o, String reason) {

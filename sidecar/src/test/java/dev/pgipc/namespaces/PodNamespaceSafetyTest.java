@@ -218,7 +218,59 @@ class PodNamespaceSafetyTest {
     assertEquals("Done", outcomes.get(0).get("outcome").asText(), clean::toString);
   }
 
+  /**
+   * Issue 7.6: with several {@code unix_socket_directories}, each holds a lock file that PostgreSQL
+   * judges like postmaster.pid. After a crash whose PID was reused (in the pod's small PID space),
+   * only the first directory's lock used to be removed and the start still failed on the second.
+   */
+  @Test
+  void everySocketDirectorysStaleLockGoesWithPostmasterPid() throws Exception {
+    Path second = pod.base().resolve("sock2");
+    Files.createDirectories(second);
+    Exec.check(Duration.ofSeconds(10), null, List.of("chown", "postgres:postgres", second.toString()));
+    PodPostgres pg = PodPostgres.create(pod, "sockets", 5439);
+    Files.writeString(pg.dataDir().resolve("postgresql.conf"),
+        "unix_socket_directories = '" + pg.socketDir() + ", " + second + "'\n", java.nio.file.StandardOpenOption.APPEND);
+    pg.pgCtlStart();
+    pg.psql("create table t as select generate_series(1, 300) as i");
+    int pid = Integer.parseInt(Files.readAllLines(pg.postmasterPid()).get(0).trim());
+    Exec.check(Duration.ofSeconds(10), null, List.of("kill", "-KILL", Integer.toString(postmasterHostPid(pg))));
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!pg.hostPids().isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    reusePid(pg, pid);
+    Exec.Result refused = pod.run(pod.shared(), pg.asPostgres(PgBinaries.find().orElseThrow().pgCtl().toString(), "-D",
+        pg.dataDir().toString(), "-l", pg.log().toString(), "-w", "-t", "10", "start").toArray(String[]::new));
+    assertFalse(refused.ok(), "PID " + pid + " is alive again: the start must fail before pgipc acts");
+    assertTrue(pg.readLog().contains("lock file \"postmaster.pid\" already exists"), pg.readLog());
+
+    PodPostgres.Run scan = pg.pgipc(pod.shared(), true, "scan", "--json", "--data-dir", pg.dataDir().toString());
+    assertEquals("StaleLockFile", scan.instance().get("reason").asText(), scan::toString);
+    assertEquals("PID_REUSED", scan.instance().get("postmaster").asText(), scan::toString);
+    PodPostgres.Run clean = pg.pgipc(pod.shared(), true, "clean", "--apply", "--remove-stale-lockfile", "--json",
+        "--data-dir", pg.dataDir().toString());
+    assertEquals("Succeeded", clean.json().get("result").get("phase").asText(), clean::toString);
+    assertFalse(Files.exists(second.resolve(".s.PGSQL.5439.lock")), clean::toString);
+    pg.pgCtlStart();
+    assertEquals("300", pg.psql("select count(*) from t"));
+  }
+
   // ---------------------------------------------------------------- helpers
+
+  /** Makes {@code pid} a live process of the PostgreSQL user again in the pod (ns_last_pid), as PID reuse does. */
+  private void reusePid(PodPostgres pg, int pid) {
+    for (int attempt = 0; attempt < 20; attempt++) {
+      Exec.Result r = pod.run(pod.shared(), "bash", "-c", "echo " + (pid - 1) + " > /proc/sys/kernel/ns_last_pid; "
+          + String.join(" ", pg.asPostgres("sleep", "600")) + " > /dev/null 2>&1 & echo $!");
+      int got = Integer.parseInt(r.output().trim());
+      if (got == pid) {
+        return;
+      }
+      pod.run(pod.shared(), "kill", "-9", Integer.toString(got));
+    }
+    throw new AssertionError("PID " + pid + " could not be reused in the pod");
+  }
 
   /** Stops one backend (a session mid-query), SIGKILLs the postmaster; returns the segment the restart trips on. */
   private int crashLeavingAStoppedBackend(PodPostgres pg) throws Exception {

@@ -1,0 +1,27 @@
+package dev.pgipc.snapshot;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The last look at a lock file right before it is unlinked (the executor's guard against reuse). */
+public final class LockFiles {
+  private LockFiles() {}
+
+  /**
+   * Whether the file still names this PID and this data directory. With a reused PID, another
+   * directory's live postmaster may hold a lock on the very same socket; a file that cannot be read
+   * or parsed is not ours to remove.
+   */
+  public static boolean namesPidAndDirectory(Path file, long pid, String dataDir) throws IOException {
+    try {
+      LockFile lock = LockFileParser.parse(Files.readString(file, StandardCharsets.ISO_8859_1));
+      return lock.postmasterPid() == pid && Path.of(lock.dataDir()).equals(Path.of(dataDir));
+    } catch (java.nio.file.NoSuchFileException gone) {
+      return false;
+    } catch (LockFileParser.BogusLockFileException | RuntimeException e) {
+      return false;
+    }
+  }
+}
