@@ -147,6 +147,17 @@ public final class PodPostgres {
     return Pod.hostPidsWorkingIn(data);
   }
 
+  /** Whether the parent of this host PID is also one of this server's processes (a postmaster's is not). */
+  public boolean hostPidsContainParentOf(int hostPid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + hostPid + "/stat"));
+      int ppid = Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
+      return hostPids().contains(ppid);
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
   /** Files under the pod's /dev/shm, as the pod sees them. */
   public List<String> devShmFiles() {
     Exec.Result r = pod.run(pod.shared(), "ls", "-1", "/dev/shm");
@@ -192,7 +203,13 @@ public final class PodPostgres {
     return new Run(r.exitCode(), r.out(), r.err());
   }
 
-  private static String classPath(boolean readableByAll) throws IOException {
+  /** A long-lived pgipc JVM in these namespaces (see {@link PgIpcDriver}); closed with the pod's processes. */
+  public PgIpcDriver driver(List<String> where, boolean asPostgresUser) throws IOException {
+    return PgIpcDriver.start(where, asPostgresUser ? asPostgres() : List.of(), classPath(asPostgresUser),
+        base.resolve("driver-" + System.nanoTime() + ".err"));
+  }
+
+  public static String classPath(boolean readableByAll) throws IOException {
     if (!readableByAll) {
       return System.getProperty("java.class.path");
     }
