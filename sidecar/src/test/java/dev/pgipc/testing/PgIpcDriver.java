@@ -41,7 +41,7 @@ public final class PgIpcDriver implements AutoCloseable {
   public static PgIpcDriver start(List<String> where, List<String> asUser, String classPath, Path log) throws IOException {
     List<String> cmd = new ArrayList<>(where);
     cmd.addAll(asUser);
-    cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseSerialGC", "-Xmx160m",
+    cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xmx160m",
         "-Djava.io.tmpdir=/tmp", "-cp", classPath, PgIpcDriver.class.getName()));
     Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
     return new PgIpcDriver(p);

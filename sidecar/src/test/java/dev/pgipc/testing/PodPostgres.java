@@ -196,7 +196,7 @@ public final class PodPostgres {
       java.addAll(asPostgres());
     }
     java.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:TieredStopAtLevel=1",
-        "-XX:+UseSerialGC", "-Xmx128m", "-Djava.io.tmpdir=/tmp", "-cp", classPath(asPostgresUser),
+        "-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xmx128m", "-Djava.io.tmpdir=/tmp", "-cp", classPath(asPostgresUser),
         "dev.pgipc.cli.PgIpc"));
     java.addAll(List.of(args));
     Exec.Split r = pod.runSeparately(where, java);
