@@ -65,4 +65,12 @@ class LockFileParserTest {
     assertEquals(3, f.problems().size(), f.problems().toString());
     assertTrue(f.shmid().isEmpty());
   }
+
+  @Test
+  void line7IsReadAsPostgresReadsIt() throws Exception {
+    // sscanf("%lu %lu"): two leading numbers, anything after them ignored
+    LockFile l = LockFileParser.parse("100\n/d\n1\n5432\n/tmp\n*\n  2229214        15 extra\nready   \n");
+    assertEquals(java.util.OptionalInt.of(15), l.shmid());
+    assertEquals(java.util.List.of(), l.problems());
+  }
 }

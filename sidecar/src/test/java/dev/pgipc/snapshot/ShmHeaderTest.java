@@ -60,4 +60,21 @@ class ShmHeaderTest {
     lying.putInt(0, DsmControl.MAGIC).putInt(4, 9).putInt(8, 2);
     assertNull(DsmControl.liveItems(lying.array()), "nitems > maxitems fails PostgreSQL's own sanity check");
   }
+
+  @Test
+  void dsmControlSegmentsAreTrustedAsPostgresTrustsThem() {
+    // maxitems that would not fit in the segment: dsm_control_segment_sane says no
+    ByteBuffer big = ByteBuffer.allocate(16 + 2 * 40).order(ByteOrder.nativeOrder());
+    big.putInt(0, DsmControl.MAGIC).putInt(4, 1).putInt(8, 100);
+    assertNull(DsmControl.liveItems(big.array()));
+    // 14+ layout: odd handles are main-region items with no file of their own
+    ByteBuffer odd = ByteBuffer.allocate(16 + 2 * 40).order(ByteOrder.nativeOrder());
+    odd.putInt(0, DsmControl.MAGIC).putInt(4, 2).putInt(8, 2);
+    odd.putInt(16, 1001).putInt(20, 1);
+    odd.putInt(56, 2002).putInt(60, 1);
+    assertEquals(List.of(2002L), DsmControl.liveItems(odd.array()));
+    // only the header and the used items are needed, whatever the size
+    DsmControl.Header h = DsmControl.header(odd.array());
+    assertEquals(16 + 2 * 40, DsmControl.bytesToRead(h, DsmControl.itemSize(h, 5L << 20)));
+  }
 }
