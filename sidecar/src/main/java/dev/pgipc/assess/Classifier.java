@@ -50,6 +50,7 @@ public final class Classifier {
     for (SegmentObservation s : snap.segments()) {
       segments.add(assessSegment(s, snap, attachersByShmid.getOrDefault(s.shmid(), List.of())));
     }
+    sysvDsmSegments(segments);
     Map<Integer, SegmentAssessment> byShmid = new HashMap<>();
     Map<Integer, SegmentObservation> byKey = new HashMap<>();
     for (SegmentAssessment s : segments) {
@@ -79,6 +80,46 @@ public final class Classifier {
       sems.add(SemaphoreJudge.assess(set, snap, evidence));
     }
     return new Assessment(snap.nowEpochMillis(), instances, segments, dsm, sems, memory(segments, dsm, snap), snap.warnings());
+  }
+
+  /**
+   * System V DSM segments (dynamic_shared_memory_type = sysv) carry no PostgreSQL header; they are
+   * known only through the control segment of the server that made them. When that server's main
+   * segment is Reclaimable, its control segment and the segments it lists are too, exactly those
+   * PostgreSQL's {@code dsm_cleanup_using_control_segment} would remove, and only while nothing is
+   * attached to them and they belong to the same owner.
+   */
+  private static void sysvDsmSegments(List<SegmentAssessment> segments) {
+    Map<Integer, SegmentAssessment> byShmid = new HashMap<>();
+    Map<Integer, Integer> indexByKey = new HashMap<>();
+    for (int i = 0; i < segments.size(); i++) {
+      byShmid.put(segments.get(i).shmid(), segments.get(i));
+      if (segments.get(i).key() != 0) {
+        indexByKey.put(segments.get(i).key(), i);
+      }
+    }
+    for (SegmentAssessment control : List.copyOf(segments)) {
+      SegmentObservation.SysvDsm dsm = control.observation().sysvDsm();
+      SegmentAssessment owner = dsm == null ? null : byShmid.get(dsm.ownerShmid());
+      if (owner == null || owner.verdict() != Verdict.Reclaimable) {
+        continue;
+      }
+      List<Integer> keys = new ArrayList<>(dsm.itemKeys());
+      keys.add(control.key());
+      for (int key : keys) {
+        Integer at = indexByKey.get(key);
+        SegmentAssessment t = at == null ? null : segments.get(at);
+        if (t == null || t.verdict() != Verdict.Foreign || t.header() != null && t.header().isPostgres()
+            || t.nattch() != 0 || t.observation().statErrno() != 0 || t.observation().stat().uid() != owner.observation().stat().uid()) {
+          continue;
+        }
+        segments.set(at, new SegmentAssessment(t.observation(), owner.dataDirectory(), owner.headerDataDir(), t.pgState(),
+            t.creator(), t.attachers(), t.hiddenAttachments(), Verdict.Reclaimable,
+            (key == control.key() ? "DSM control segment" : "DSM segment") + " (System V, handle of " + dsm.handle()
+                + "'s control) of segment " + owner.shmid() + ", which is Reclaimable: PostgreSQL removes it with that segment",
+            false));
+      }
+    }
   }
 
   /** {@code PGSharedMemoryAttach} of this segment for this data directory (see {@link PostgresStart#pgState}). */

@@ -223,6 +223,7 @@ public final class Executor {
       return wouldDo(a, "remove it (" + last.value().sizeBytes() + " bytes)" + dsmNote(s.header()));
     }
     List<String> dsmRemoved = removeDsmNamedBy(s.header(), now);
+    dsmRemoved.addAll(removeSysvDsmOf(a.shmid(), now));
     int err = ipc.removeSegment(a.shmid());
     if (err == Errno.EPERM) {
       return outcome(a, Outcome.Refused, "no permission to remove it (owner uid " + last.value().uid() + "; run as that user or root)");
@@ -272,6 +273,36 @@ public final class Executor {
       }
     } catch (IOException e) {
       // the segment itself can still go; the files stay for a later RemoveDsmFile
+    }
+    return removed;
+  }
+
+  /**
+   * dynamic_shared_memory_type = sysv: the segments the owner's DSM control segment lists, then the
+   * control segment, each only when the fresh assessment calls it Reclaimable and a last IPC_STAT
+   * shows it unattached and unchanged (docs/rules.md, "Acting").
+   */
+  private List<String> removeSysvDsmOf(int ownerShmid, Assessment now) {
+    List<String> removed = new ArrayList<>();
+    for (SegmentAssessment control : now.segments()) {
+      var dsm = control.observation().sysvDsm();
+      if (dsm == null || dsm.ownerShmid() != ownerShmid) {
+        continue;
+      }
+      List<Integer> keys = new ArrayList<>(dsm.itemKeys());
+      keys.add(control.key());
+      for (int key : keys) {
+        for (SegmentAssessment t : now.segments()) {
+          if (t.key() != key || t.verdict() != dev.pgipc.assess.Verdict.Reclaimable) {
+            continue;
+          }
+          Ipc.Result<ShmStat> last = ipc.stat(t.shmid());
+          if (last.isOk() && last.value().nattch() == 0 && last.value().ctime() == t.observation().stat().ctime()
+              && ipc.removeSegment(t.shmid()) == 0) {
+            removed.add("System V DSM segment " + t.shmid());
+          }
+        }
+      }
     }
     return removed;
   }

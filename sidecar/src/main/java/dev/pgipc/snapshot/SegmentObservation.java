@@ -10,8 +10,34 @@ import dev.pgipc.ipc.ShmStat;
  * @param statErrno 0, or why IPC_STAT failed (PostgreSQL: EACCES foreign, EINVAL/EIDRM gone, else
  *     analysis failure)
  * @param rssBytes resident bytes from /proc (-1 when the kernel does not print them)
+ * @param sysvDsm when this segment is the DSM control segment of a crashed server that used
+ *     {@code dynamic_shared_memory_type = sysv}: whose it is and what it lists; null otherwise
  */
-public record SegmentObservation(ShmStat stat, int statErrno, HeaderProbe header, long rssBytes) {
+public record SegmentObservation(ShmStat stat, int statErrno, HeaderProbe header, long rssBytes, SysvDsm sysvDsm) {
+
+  public SegmentObservation(ShmStat stat, int statErrno, HeaderProbe header, long rssBytes) {
+    this(stat, statErrno, header, rssBytes, null);
+  }
+
+  /**
+   * A System V DSM control segment (dsm_impl.c: key = the handle, made positive) named by a PostgreSQL
+   * header, read as {@code dsm_cleanup_using_control_segment} reads it.
+   *
+   * @param ownerShmid the segment whose header names it
+   * @param itemKeys the keys of the System V DSM segments it lists as in use
+   */
+  public record SysvDsm(int ownerShmid, long handle, java.util.List<Integer> itemKeys) {}
+
+  /** The System V key PostgreSQL uses for a DSM handle (dsm_impl_sysv). */
+  public static int sysvDsmKey(long handle) {
+    int key = (int) handle;
+    return key < 1 ? -key : key;
+  }
+
+  public SegmentObservation withSysvDsm(SysvDsm dsm) {
+    return new SegmentObservation(stat, statErrno, header, rssBytes, dsm);
+  }
+
   public int shmid() {
     return stat.shmid();
   }

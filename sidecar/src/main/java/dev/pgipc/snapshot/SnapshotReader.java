@@ -97,6 +97,7 @@ public final class SnapshotReader {
     List<SegmentObservation> segments = readSegments(deferral, warnings);
     boolean[] dsmComplete = {true};
     List<DsmFile> dsm = readDsmFiles(warnings, dsmComplete);
+    segments = readSysvDsmControls(segments, dsm);
 
     // Who holds what. A live creator's attachers are itself and its children; a verdict that
     // rests on attribution (an attached PostgreSQL segment whose creator is dead or invisible, or
@@ -246,6 +247,54 @@ public final class SnapshotReader {
       out.add(new SegmentObservation(stat, errno, header, row.rssBytes() == FRESH ? -1 : row.rssBytes()));
     }
     probes.retainOnly(present);
+    return out;
+  }
+
+  /**
+   * With {@code dynamic_shared_memory_type = sysv} a server's DSM segments are System V segments
+   * named only by its DSM control segment (key = the handle the header names). For a header nobody
+   * is attached to (a crashed server's), that control segment is read as PostgreSQL's own
+   * {@code dsm_cleanup_using_control_segment} reads it, so its segments can go with it. Attaching a
+   * DSM segment disturbs no start: PostgreSQL judges only its main segment by nattch.
+   */
+  private List<SegmentObservation> readSysvDsmControls(List<SegmentObservation> segments, List<DsmFile> dsm) {
+    Set<Long> files = new java.util.HashSet<>();
+    for (DsmFile f : dsm) {
+      files.add(f.handle());
+    }
+    Map<Integer, Integer> indexByKey = new HashMap<>();
+    for (int i = 0; i < segments.size(); i++) {
+      if (segments.get(i).stat().key() != 0) {
+        indexByKey.put(segments.get(i).stat().key(), i);
+      }
+    }
+    List<SegmentObservation> out = new ArrayList<>(segments);
+    for (SegmentObservation s : segments) {
+      ShmHeader h = s.headerOrNull();
+      if (h == null || !h.isPostgres() || h.dsmControl() == 0 || s.stat().nattch() != 0 || files.contains(h.dsmControl())) {
+        continue;
+      }
+      Integer at = indexByKey.get(SegmentObservation.sysvDsmKey(h.dsmControl()));
+      if (at == null || out.get(at).statErrno() != 0) {
+        continue;
+      }
+      SegmentObservation control = out.get(at);
+      Ipc.Result<byte[]> first = ipc.peek(control.shmid(), DsmControl.HEADER_BYTES);
+      DsmControl.Header ch = first.isOk() ? DsmControl.header(first.value()) : null;
+      int itemSize = DsmControl.itemSize(ch, control.stat().sizeBytes());
+      if (itemSize == 0) {
+        continue; // not a control segment PostgreSQL would trust
+      }
+      Ipc.Result<byte[]> used = ipc.peek(control.shmid(), (int) DsmControl.bytesToRead(ch, itemSize));
+      if (!used.isOk()) {
+        continue;
+      }
+      List<Integer> keys = new ArrayList<>();
+      for (long item : DsmControl.liveItems(used.value(), ch, itemSize)) {
+        keys.add(SegmentObservation.sysvDsmKey(item));
+      }
+      out.set(at, control.withSysvDsm(new SegmentObservation.SysvDsm(s.shmid(), h.dsmControl(), List.copyOf(keys))));
+    }
     return out;
   }
 

@@ -256,6 +256,35 @@ class PodNamespaceSafetyTest {
     assertEquals("300", pg.psql("select count(*) from t"));
   }
 
+  /**
+   * Issue 7.5: with {@code dynamic_shared_memory_type = sysv} the DSM segments are System V
+   * segments named only by the control segment. Removing the crashed server's main segment used to
+   * strand them forever; now they go with it, as PostgreSQL's own cleanup would take them.
+   */
+  @Test
+  void systemVDsmSegmentsGoWithTheirServersSegment() throws Exception {
+    PodPostgres pg = PodPostgres.create(pod, "sysvdsm", 5441, "dynamic_shared_memory_type = sysv");
+    pg.pgCtlStart();
+    pg.psql("create table t as select generate_series(1, 700) as i");
+    int before = segmentsInPod();
+    assertTrue(before >= 2, "the main segment and the DSM control segment: " + before);
+    Exec.check(Duration.ofSeconds(10), null, List.of("kill", "-KILL", Integer.toString(postmasterHostPid(pg))));
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!pg.hostPids().isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    PodPostgres.Run clean = pg.pgipc(pod.shared(), false, "clean", "--apply", "--json", "--data-dir", pg.dataDir().toString());
+    assertEquals("Succeeded", clean.json().get("result").get("phase").asText(), clean::toString);
+    assertEquals(0, segmentsInPod(), "nothing stranded: " + clean + "\n" + pod.run(pod.shared(), "ipcs", "-m").output());
+    pg.pgCtlStart();
+    assertEquals("700", pg.psql("select count(*) from t"));
+  }
+
+  private int segmentsInPod() {
+    String out = pod.run(pod.shared(), "bash", "-c", "tail -n +2 /proc/sysvipc/shm | wc -l").output().trim();
+    return Integer.parseInt(out);
+  }
+
   // ---------------------------------------------------------------- helpers
 
   /** Makes {@code pid} a live process of the PostgreSQL user again in the pod (ns_last_pid), as PID reuse does. */
