@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * overrides. Pure: {@link #resolve} reads nothing but its arguments, so every error message is tested.
  *
  * @param podName the pod, and the name of its PgIpcStatus (the operator creates it with that name)
- * @param pgdata the data directory segments are judged against (SPEC 3.2)
+ * @param pgdata the data directory segments are judged against (docs/contract.md, "Verdicts")
  * @param minStaleSeconds how long an unattached segment whose creator is invisible must stay unchanged
  * @param port metrics and health endpoints; 0 picks a free port (tests)
  * @param grace SIGTERM-to-SIGKILL grace for TerminateBackends

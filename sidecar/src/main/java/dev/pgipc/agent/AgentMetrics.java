@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * What Prometheus scrapes from the sidecar (SPEC 1: counts and bytes by verdict, remediations by
+ * What Prometheus scrapes from the sidecar (docs/contract.md: counts and bytes by verdict, remediations by
  * action and outcome). Every verdict, instance state and action type x outcome is exported from
  * the start, at 0, so alerts and dashboards do not see series appear and vanish (and
  * {@code increase()} sees the first remediation). docs/metrics.md documents every name; the

@@ -12,7 +12,7 @@ import java.util.List;
 
 /**
  * The real engine on this pod's IPC namespace. One {@link Scanner} for the agent's lifetime: its
- * header-probe cache is what keeps each segment probed at most once (SPEC 3.4 rule 4), and the
+ * header-probe cache is what keeps each segment probed at most once (docs/contract.md, safety rule 4), and the
  * executor re-verifies through the same scanner.
  */
 public final class IpcEngine implements Engine {

@@ -66,7 +66,7 @@ public final class Remediations {
   /** @param request the JSON of spec.remediation */
   public static Request parse(JsonNode request) {
     String id = request.path("id").asText(null);
-    // Dry run is the default everywhere (SPEC 3.4 rule 6): only an explicit false applies.
+    // Dry run is the default everywhere (docs/contract.md, safety rule 6): only an explicit false applies.
     boolean dryRun = !(request.path("dryRun").isBoolean() && !request.path("dryRun").asBoolean());
     PlanOptions.Attestation attestation = null;
     String problem = null;
@@ -133,7 +133,7 @@ public final class Remediations {
   }
 
   /**
-   * The identity the executor re-verifies against (SPEC 3.4 rule 3); without it an action could hit
+   * The identity the executor re-verifies against (docs/contract.md, safety rule 3); without it an action could hit
    * whatever now has that id. Mirrors the CRD's CEL rules, which an API server without CEL (or an
    * older CRD) would not enforce.
    */

@@ -1,6 +1,6 @@
 package dev.pgipc.assess;
 
-/** What may be done with an IPC object (SPEC §3.2). Only the last two of these may ever be removed. */
+/** What may be done with an IPC object (docs/contract.md, "Verdicts"). Only the last two of these may ever be removed. */
 public enum Verdict {
   /** Attached by a live postmaster, its live children, or any live process not verified stale. */
   InUse,

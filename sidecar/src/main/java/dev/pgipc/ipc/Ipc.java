@@ -35,7 +35,7 @@ public interface Ipc {
 
   /**
    * Reads the first {@code length} bytes of a segment: {@code shmat(SHM_RDONLY)}, copy, {@code shmdt}
-   * at once. This raises nattch for microseconds; callers obey the probe rule of SPEC §3.4.
+   * at once. This raises nattch for microseconds; callers obey the probe rule (docs/contract.md, safety rule 4).
    */
   Result<byte[]> peek(int shmid, int length);
 

@@ -1,6 +1,6 @@
 package dev.pgipc.remediate;
 
-/** The remediations of SPEC §3.3, in the order a plan runs them. */
+/** The remediations of docs/contract.md, "Actions", in the order a plan runs them. */
 public enum ActionType {
   /** SIGTERM, then SIGKILL after a grace period, to verified orphaned backends only. */
   TerminateBackends,

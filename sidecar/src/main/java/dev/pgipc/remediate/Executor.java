@@ -24,7 +24,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Runs a plan. Every action is re-verified immediately before it runs (SPEC §3.4 rule 3): a fresh
+ * Runs a plan. Every action is re-verified immediately before it runs (docs/contract.md, safety rule 3): a fresh
  * assessment must still allow it under {@link Safety}, and a last IPC_STAT must show the identity
  * it was planned on (shmid, key, ctime) with nothing attached. Anything else refuses the action
  * and says why. The plan itself is never trusted, so the operator's plans pass the same bar.

@@ -10,7 +10,7 @@ import dev.pgipc.assess.SemaphoreAssessment;
 import dev.pgipc.assess.Verdict;
 
 /**
- * The rules of SPEC §3.4 as pure predicates: each returns null when the action is allowed on this
+ * The safety rules of docs/contract.md as pure predicates: each returns null when the action is allowed on this
  * assessment, or the reason it is refused. The planner asks them of the assessment it plans from;
  * the executor asks them again of a fresh one immediately before acting. Keeping them in one place
  * means a plan from any source (CLI or operator) meets exactly the same bar.

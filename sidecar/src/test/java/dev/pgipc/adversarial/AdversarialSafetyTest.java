@@ -43,7 +43,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The adversarial safety harness: random scenarios of real System V segments and real processes
  * (fakepg, src/test/c/fakepg.c), each scanned, planned with terminating orphans allowed and applied
- * for real, with the world changing under the executor's feet. After every scenario SPEC §3.4 is
+ * for real, with the world changing under the executor's feet. After every scenario the safety rules (docs/contract.md) is
  * checked against the GROUND TRUTH known by construction (see {@link Lab}):
  *
  * <ul>
@@ -152,7 +152,7 @@ class AdversarialSafetyTest {
         + t.done + " actions done, " + t.refused + " refused");
 
     if (!t.violations.isEmpty()) {
-      fail(t.violations.size() + " SPEC §3.4 violations (seed " + seed + "); first: " + t.violations.get(0));
+      fail(t.violations.size() + " the safety rules (docs/contract.md) violations (seed " + seed + "); first: " + t.violations.get(0));
     }
     assertTrue(leftovers.isEmpty(), "segments created by the harness are left: " + leftovers);
     assertTrue(t.errors.size() <= Math.max(2, t.scenarios / 100),
@@ -481,7 +481,7 @@ class AdversarialSafetyTest {
       if (c == null) {
         return;
       }
-      lab.segs.get(c.shmid()).protect(Lab.STATIC, "it belongs to another owner (nobody): Foreign per SPEC §3.2");
+      lab.segs.get(c.shmid()).protect(Lab.STATIC, "it belongs to another owner (nobody): Foreign per docs/contract.md");
       desc.add("PostgreSQL segment " + c.shmid() + " owned by nobody, creator dead, of unconfigured " + elsewhereId);
     }
 

@@ -33,7 +33,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The identity changes between plan and apply, each staged for real (fakepg processes, real
  * segments): the executor must re-verify every action against a fresh IPC_STAT and assessment and
- * refuse, or skip, what is no longer the thing it planned on (SPEC §3.4 rules 1 and 3).
+ * refuse, or skip, what is no longer the thing it planned on (the safety rules (docs/contract.md) rules 1 and 3).
  */
 class ExecutorReverificationTest {
   @BeforeAll

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Minimal reproductions of the SPEC §3.4 violations the adversarial harness found, one per finding,
- * staged with real segments and fakepg processes. Each asserts what the SPEC requires.
+ * Minimal reproductions of the the safety rules (docs/contract.md) violations the adversarial harness found, one per finding,
+ * staged with real segments and fakepg processes. Each asserts what the contract requires.
  */
 class SafetyFindingsTest {
   @BeforeAll
@@ -30,7 +30,7 @@ class SafetyFindingsTest {
   }
 
   /**
-   * SPEC §3.2: Foreign = "not a PostgreSQL segment, or another owner" → never removed (§3.4 rule 2).
+   * docs/contract.md, "Verdicts": Foreign = "not a PostgreSQL segment, or another owner" → never removed (§3.4 rule 2).
    * Another owner is only recognised through EACCES, which root never gets: run as root, pgipc calls
    * an unattached PostgreSQL segment owned by another user (here nobody) whose creator is dead
    * Reclaimable, plans its removal and removes it.
@@ -55,7 +55,7 @@ class SafetyFindingsTest {
   }
 
   /**
-   * SPEC §3.4 rule 5 / §3.3 RemoveStaleLockFile: only a verified stale lock goes. Executor's
+   * docs/contract.md, safety rule 5 and RemoveStaleLockFile: only a verified stale lock goes. Executor's
    * removeLockFile also deletes {@code <line 5>/.s.PGSQL.<line 4>.lock} when it names the same PID.
    * When the stale postmaster.pid's PID was reused by the postmaster that now serves the same port
    * (PID_REUSED: the usual small PIDs of a pod, the same port after a crash), that socket lock file

@@ -8,7 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The real IPC calls, counting what the agent does per segment: header probes (SPEC 3.4 rule 4: at
+ * The real IPC calls, counting what the agent does per segment: header probes (the safety rules (docs/contract.md) rule 4: at
  * most once per lifetime) and IPC_RMIDs. Counting the agent's own calls keeps the assertions true on
  * a shared machine, where another test's `pgipc clean --apply` may remove a leaked segment too.
  */

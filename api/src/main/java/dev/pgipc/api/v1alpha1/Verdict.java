@@ -3,7 +3,7 @@ package dev.pgipc.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import dev.pgipc.api.WireEnums;
 
-/** What may be done with an IPC object (SPEC 3.2); only Orphaned, Unverified and Reclaimable are ever acted on. */
+/** What may be done with an IPC object (docs/contract.md, "Verdicts"); only Orphaned, Unverified and Reclaimable are ever acted on. */
 public enum Verdict {
   InUse,
   Orphaned,
