@@ -293,7 +293,8 @@ public final class Classifier {
     int cpid = s.stat().cpid();
     for (ProcessInfo p : mappers) {
       int n = p.attachments().get(s.shmid());
-      out.add(new Attacher(p.pid(), p.ppid(), p.state(), p.comm(), p.postgresRole(), n, kindOf(p, header, creator, cpid, snap)));
+      out.add(new Attacher(p.pid(), p.ppid(), p.state(), p.comm(), p.postgresRole(), n, kindOf(p, header, creator, cpid, snap),
+          p.startEpochMillis()));
     }
     out.sort((a, b) -> Integer.compare(a.pid(), b.pid()));
     return out;

@@ -9,6 +9,7 @@ public final class Errno {
   public static final int EEXIST = 17;
   public static final int EINVAL = 22;
   public static final int EIDRM = 43;
+  public static final int ENOSYS = 38;
 
   private Errno() {}
 

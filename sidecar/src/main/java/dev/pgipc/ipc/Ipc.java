@@ -54,6 +54,21 @@ public interface Ipc {
   /** {@code kill(pid, sig)}: 0 or the errno. Signal 0 only tests for existence. */
   int kill(int pid, int signal);
 
+  /**
+   * {@code pidfd_open(pid, 0)}: a handle on this very process, which a recycled PID cannot
+   * redirect. ENOSYS where the kernel has none (before 5.3); callers then fall back to {@link #kill}.
+   */
+  default Result<Integer> openPid(int pid) {
+    return Result.failed(Errno.ENOSYS);
+  }
+
+  /** {@code pidfd_send_signal(pidfd, sig, NULL, 0)}: 0 or the errno. */
+  default int signalPid(int pidfd, int signal) {
+    return Errno.ENOSYS;
+  }
+
+  default void closePid(int pidfd) {}
+
   /** {@code shmget(key, size, flags)}: the shmid or the errno (used by tests and the benchmark). */
   Result<Integer> shmget(int key, long size, int flags);
 

@@ -20,6 +20,12 @@ public interface Libc {
 
   int kill(int pid, int sig);
 
+  /** syscall(2): pidfd_open (434) and pidfd_send_signal (424) have no glibc wrapper before 2.36. */
+  @Variadic(fixedCount = 1)
+  long syscall(long number, long a1, long a2, long a3, long a4);
+
+  int close(int fd);
+
   int getpid();
 
   int prctl(int option, long arg2, long arg3, long arg4, long arg5);

@@ -143,6 +143,25 @@ public final class NativeIpc implements Ipc {
     return libc.kill(pid, signal) < 0 ? runtime.getLastError() : 0;
   }
 
+  private static final long SYS_PIDFD_SEND_SIGNAL = 424;
+  private static final long SYS_PIDFD_OPEN = 434;
+
+  @Override
+  public Result<Integer> openPid(int pid) {
+    long fd = libc.syscall(SYS_PIDFD_OPEN, pid, 0, 0, 0);
+    return fd < 0 ? Result.failed(runtime.getLastError()) : Result.ok((int) fd);
+  }
+
+  @Override
+  public int signalPid(int pidfd, int signal) {
+    return libc.syscall(SYS_PIDFD_SEND_SIGNAL, pidfd, signal, 0, 0) < 0 ? runtime.getLastError() : 0;
+  }
+
+  @Override
+  public void closePid(int pidfd) {
+    libc.close(pidfd);
+  }
+
   @Override
   public Result<Integer> shmget(int key, long size, int flags) {
     int id = libc.shmget(key, size, flags);

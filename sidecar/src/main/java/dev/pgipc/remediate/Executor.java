@@ -9,6 +9,7 @@ import dev.pgipc.ipc.Errno;
 import dev.pgipc.ipc.Ipc;
 import dev.pgipc.ipc.ShmStat;
 import dev.pgipc.snapshot.LockFiles;
+import dev.pgipc.snapshot.ProcessProbe;
 import dev.pgipc.snapshot.ShmHeader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +18,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -44,7 +47,7 @@ public final class Executor {
 
   private final Ipc ipc;
   private final Supplier<Assessment> fresh;
-  private final Path proc;
+  private final ProcessProbe processes;
   private final Path devShm;
   private final long minStaleSeconds;
   private final Duration grace;
@@ -53,7 +56,7 @@ public final class Executor {
   public Executor(Ipc ipc, Supplier<Assessment> fresh, Path proc, Path devShm, long minStaleSeconds, Duration grace, Listener listener) {
     this.ipc = ipc;
     this.fresh = fresh;
-    this.proc = proc;
+    this.processes = new ProcessProbe(proc);
     this.devShm = devShm;
     this.minStaleSeconds = minStaleSeconds;
     this.grace = grace;
@@ -143,25 +146,51 @@ public final class Executor {
       return wouldDo(a, "send SIGTERM to " + allowed + " (SIGCONT if stopped; SIGKILL after " + grace.toSeconds()
           + " s if still alive)");
     }
-    for (int pid : allowed) {
-      int err = ipc.kill(pid, SIGTERM);
-      if (err == Errno.EPERM) {
-        return outcome(a, Outcome.Refused, "no permission to signal process " + pid + " (another user; run as its owner or root)");
+    // A pidfd pins each process: between the checks above and the signals, a PID that exits and is
+    // reused cannot redirect a signal to a stranger. Where the kernel has no pidfd, the start time
+    // is checked right before each signal instead.
+    Map<Integer, Integer> handles = new HashMap<>();
+    try {
+      for (int pid : allowed) {
+        Ipc.Result<Integer> fd = ipc.openPid(pid);
+        if (fd.isOk()) {
+          handles.put(pid, fd.value());
+        }
+        long expected = s.attachers().stream().filter(x -> x.pid() == pid).findFirst().orElseThrow().startEpochMillis();
+        long started = processes.startEpochMillis(pid);
+        if (started != -1 && started != expected) {
+          return outcome(a, Outcome.Refused, "process " + pid + " is not the one assessed (started at " + started
+              + " instead of " + expected + "): its PID was reused");
+        }
       }
-      // A stopped process does not act on SIGTERM until continued.
-      ipc.kill(pid, SIGCONT);
+      for (int pid : allowed) {
+        int err = signal(handles, pid, SIGTERM);
+        if (err == Errno.EPERM) {
+          return outcome(a, Outcome.Refused, "no permission to signal process " + pid + " (another user; run as its owner or root)");
+        }
+        // A stopped process does not act on SIGTERM until continued.
+        signal(handles, pid, SIGCONT);
+      }
+      List<Integer> survivors = waitGone(allowed, grace);
+      List<Integer> killed = List.copyOf(survivors);
+      for (int pid : survivors) {
+        signal(handles, pid, SIGKILL);
+      }
+      survivors = waitGone(survivors, Duration.ofSeconds(10));
+      if (!survivors.isEmpty()) {
+        return outcome(a, Outcome.Failed, "still alive after SIGKILL: " + survivors);
+      }
+      return outcome(a, Outcome.Done, "terminated " + allowed + (killed.isEmpty() ? " with SIGTERM" : "; SIGKILL after "
+          + grace.toSeconds() + " s for " + killed));
+    } finally {
+      handles.values().forEach(ipc::closePid);
     }
-    List<Integer> survivors = waitGone(allowed, grace);
-    List<Integer> killed = List.copyOf(survivors);
-    for (int pid : survivors) {
-      ipc.kill(pid, SIGKILL);
-    }
-    survivors = waitGone(survivors, Duration.ofSeconds(10));
-    if (!survivors.isEmpty()) {
-      return outcome(a, Outcome.Failed, "still alive after SIGKILL: " + survivors);
-    }
-    return outcome(a, Outcome.Done, "terminated " + allowed + (killed.isEmpty() ? " with SIGTERM" : "; SIGKILL after "
-        + grace.toSeconds() + " s for " + killed));
+  }
+
+  /** Through the process's pidfd when there is one; an exited process is not an error. */
+  private int signal(Map<Integer, Integer> handles, int pid, int sig) {
+    Integer fd = handles.get(pid);
+    return fd != null ? ipc.signalPid(fd, sig) : ipc.kill(pid, sig);
   }
 
   private List<Integer> waitGone(List<Integer> pids, Duration limit) {
@@ -181,15 +210,8 @@ public final class Executor {
     }
   }
 
-  /** Gone or a zombie: a zombie has already dropped its memory and attachments. */
   private boolean isGone(int pid) {
-    try {
-      String stat = Files.readString(proc.resolve(pid + "/stat"));
-      int close = stat.lastIndexOf(')');
-      return close < 0 || close + 2 >= stat.length() || stat.charAt(close + 2) == 'Z' || stat.charAt(close + 2) == 'X';
-    } catch (IOException e) {
-      return true;
-    }
+    return processes.isGone(pid);
   }
 
   // ---------------------------------------------------------------- RemoveSegment

@@ -53,6 +53,10 @@ final class ProcessReader {
     return info;
   }
 
+  static long startEpochMillis(long bootEpochMillis, long startTicks) {
+    return bootEpochMillis + startTicks * 1000 / TICKS_PER_SECOND;
+  }
+
   /** Children of a process's main thread (/proc/PID/task/PID/children); empty when unavailable. */
   List<Integer> children(int pid) {
     List<Integer> out = new ArrayList<>();
@@ -129,7 +133,7 @@ final class ProcessReader {
           exe = exe.substring(0, exe.length() - " (deleted)".length());
         }
         base = new ProcessInfo(st.pid(), st.ppid(), st.state(), st.comm(), "", uid,
-            bootEpochMillis + st.startTicks() * 1000 / TICKS_PER_SECOND, null, null, null, exe, ProcessInfo.IpcNamespace.UNKNOWN);
+            startEpochMillis(bootEpochMillis, st.startTicks()), null, null, null, exe, ProcessInfo.IpcNamespace.UNKNOWN);
         if (base.isPostgres()) {
           String cmdline = ProcText.cmdline(Files.readAllBytes(dir.resolve("cmdline")));
           FileId cwd = null;

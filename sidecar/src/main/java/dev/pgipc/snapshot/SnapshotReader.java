@@ -514,7 +514,7 @@ public final class SnapshotReader {
     }
   }
 
-  private static long readBootTime(Path proc) {
+  static long readBootTime(Path proc) {
     try {
       for (String line : Files.readAllLines(proc.resolve("stat"))) {
         if (line.startsWith("btime ")) {

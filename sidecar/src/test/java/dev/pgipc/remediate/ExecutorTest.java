@@ -66,6 +66,13 @@ class ExecutorTest {
   }
 
   Executor executor(StubIpc ipc, Assessment fresh, Path proc) {
+    // the fixtures' processes start 100 ticks (1 s) after boot: boot is when the snapshot's backends started, less 1 s
+    try {
+      Files.createDirectories(proc);
+      Files.writeString(proc.resolve("stat"), "cpu  1 2 3\nbtime " + (NOW - 901) + "\n");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
     return new Executor(ipc, () -> fresh, proc, proc.resolve("shm"), 30, Duration.ofMillis(100), (id, o) -> { });
   }
 
@@ -197,5 +204,19 @@ class ExecutorTest {
     Plan removeOnly = new Plan("r", List.of(plan.actions().get(1)), List.of());
     ActionOutcome alone = executor(ipc, orphan(), proc).execute(removeOnly, null, true).outcomes().get(0);
     assertEquals(Outcome.Refused, alone.outcome(), alone.reason());
+  }
+
+  @Test
+  void aProcessThatIsNoLongerTheOneAssessedIsNotSignalled(@TempDir Path proc) throws Exception {
+    // PID 101 was an orphaned backend when assessed; now the PID belongs to a process started later
+    Files.createDirectories(proc.resolve("101"));
+    Files.writeString(proc.resolve("101/stat"), "101 (postgres) T 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 50000 0 0");
+    StubIpc ipc = new StubIpc();
+    ipc.stat = stat(NOW - 950, 1);
+    Plan plan = planFor(orphan(), PlanOptions.defaults().withTerminateOrphans(true));
+    RemediationResult r = executor(ipc, orphan(), proc).execute(plan, null, false);
+    assertEquals(Outcome.Refused, r.outcomes().get(0).outcome());
+    assertTrue(r.outcomes().get(0).reason().contains("PID was reused"), r.outcomes().get(0).reason());
+    assertTrue(ipc.calls.stream().noneMatch(c -> c.startsWith("kill")), ipc.calls.toString());
   }
 }
