@@ -50,10 +50,6 @@ public final class OperatorMetrics {
     }
   }
 
-  public int blockedTotal() {
-    return blockedByPolicy.values().stream().mapToInt(Integer::intValue).sum();
-  }
-
   /** action: an ActionType or EvictPod; outcome: Requested, DryRunRequested, Done, Refused, Failed, Skipped, DryRun. */
   public void remediation(String action, String outcome) {
     counters.computeIfAbsent(action + "\u0000" + outcome, k -> Counter.builder("pgipc.operator.remediations")
@@ -63,9 +59,5 @@ public final class OperatorMetrics {
 
   public void detectionToRequest(Duration d) {
     detectionToRequest.record(d.isNegative() ? Duration.ZERO : d);
-  }
-
-  public Timer detectionToRequestTimer() {
-    return detectionToRequest;
   }
 }
