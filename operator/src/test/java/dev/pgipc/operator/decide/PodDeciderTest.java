@@ -60,7 +60,7 @@ class PodDeciderTest {
       return before;
     }
     PgIpcStatus s = JSON.clone(d.write());
-    s.setStatus(before == null ? null : JSON.clone(before.getStatus()));
+    s.setStatus(before == null || before.getStatus() == null ? null : JSON.clone(before.getStatus()));
     return s;
   }
 
@@ -426,5 +426,54 @@ class PodDeciderTest {
     spec.getSafety().setPaused(true);
     PodDecision later = decide(pod, applied(s, d), spec, seen.plus(TIMEOUT), 0, false);
     assertNull(later.write().getSpec().getRemediation());
+  }
+  @Test
+  void aBlockedPodWhoseSidecarHasNotReportedYetIsWaitedForThenRefusedOnce() {
+    Pod pod = blockedPod("ns", "pg-0", T0);
+    PgIpcStatus s = Fixtures.status(pod, "pol", null);
+    s.getMetadata().setCreationTimestamp(Times.format(T0));
+    // a policy applied to a pod that already crash-loops: its sidecar is given time for a first report
+    PodDecision d = decide(pod, s, spec(Mode.Remediate), T0.plusMillis(500), 0, false);
+    assertEquals(List.of(EventSpec.START_BLOCKED), d.events().stream().map(EventSpec::reason).toList());
+    assertNull(d.requested());
+    assertEquals(T0.plus(RequestDecider.SIDECAR_GRACE), d.recheckAt(), "woken up when the grace period ends");
+    PgIpcStatus waited = applied(s, d);
+    assertTrue(decide(pod, waited, spec(Mode.Remediate), T0.plusSeconds(59), 0, false).events().isEmpty());
+
+    PodDecision refused = decide(pod, waited, spec(Mode.Remediate), T0.plus(RequestDecider.SIDECAR_GRACE), 0, false);
+    EventSpec e = refused.events().stream().filter(x -> x.reason().equals(EventSpec.REFUSED)).findFirst().orElseThrow();
+    assertEquals(EventSpec.WARNING, e.type());
+    assertTrue(e.message().contains("the pgipc sidecar has not reported within 60 s"), e.message());
+    assertTrue(e.message().contains("kubectl logs pg-0 -c pgipc"), e.message());
+    assertNull(refused.requested());
+    PodDecision later = decide(pod, applied(waited, refused), spec(Mode.Remediate), T0.plusSeconds(120), 0, false);
+    assertTrue(later.events().isEmpty(), "told once");
+  }
+
+  @Test
+  void withoutACreationTimeTheSidecarsGraceStartsWhenTheBlockedStartIsFirstSeen() {
+    Pod pod = blockedPod("ns", "pg-0", T0);
+    PgIpcStatus s = Fixtures.status(pod, "pol", null);
+    PodDecision d = decide(pod, s, spec(Mode.Remediate), T0.plusSeconds(10), 0, false);
+    assertEquals(T0.plusSeconds(10).plus(RequestDecider.SIDECAR_GRACE), d.recheckAt());
+    assertTrue(d.events().stream().noneMatch(e -> e.reason().equals(EventSpec.REFUSED)));
+  }
+
+  @Test
+  void aDryRunThatPassesIsToldAsADryRunNotAsASuccess() {
+    Pod pod = blockedPod("ns", "pg-0", T0);
+    PgIpcStatus s = firstPass(pod, spec(Mode.DryRun), false);
+    assertEquals(true, s.getSpec().getRemediation().getDryRun());
+    PgIpcStatus answered = answer(s, RemediationPhase.Succeeded, T0.plusSeconds(2), T0.plusSeconds(3));
+    PodDecision d = decide(pod, answered, spec(Mode.DryRun), T0.plusSeconds(4), 0, false);
+    assertEquals(List.of(EventSpec.DRY_RUN), d.events().stream().map(EventSpec::reason).toList());
+    EventSpec e = d.events().get(0);
+    assertEquals(EventSpec.NORMAL, e.type());
+    assertTrue(e.alsoOnStatus());
+    assertTrue(e.message().startsWith("dry run remediation r-1 Succeeded: RemoveSegment shmid=98304"), e.message());
+    assertEquals(List.of("RemoveSegment/DryRun"), d.outcomes().stream().map(o -> o.action() + "/" + o.outcome()).toList());
+    PodState st = PodDecider.state(d.write());
+    assertNull(st.awaiting, "a dry run removed nothing: nothing to wait for");
+    assertEquals(0, st.failedStreak);
   }
 }
