@@ -28,25 +28,26 @@ class ConflictsTest {
     assertEquals(30, result);
   }
 
+  /** Retries a write that always fails with {@code code}; returns what was thrown and what was written. */
+  private static KubernetesClientException alwaysFailing(int code, List<Integer> written) {
+    return assertThrows(KubernetesClientException.class, () -> Conflicts.retry(1, a -> {
+      written.add(a);
+      throw http(code);
+    }, a -> a + 1));
+  }
+
   @Test
   void otherErrorsAreNotRetried() {
     List<Integer> written = new ArrayList<>();
-    KubernetesClientException e = assertThrows(KubernetesClientException.class, () -> Conflicts.retry(1, a -> {
-      written.add(a);
-      throw http(500);
-    }, a -> a + 1));
-    assertEquals(500, e.getCode());
+    assertEquals(500, alwaysFailing(500, written).getCode());
     assertEquals(List.of(1), written);
   }
 
   @Test
   void theLastConflictIsThrownWhenTheAttemptsRunOut() {
     List<Integer> written = new ArrayList<>();
-    KubernetesClientException e = assertThrows(KubernetesClientException.class, () -> Conflicts.retry(1, a -> {
-      written.add(a);
-      throw http(409);
-    }, a -> a + 1));
-    assertEquals(409, e.getCode());
+    assertEquals(409, alwaysFailing(409, written).getCode());
+    assertEquals(List.of(1, 2, 3, 4, 5), written);
     assertEquals(Conflicts.ATTEMPTS, written.size());
   }
 }
