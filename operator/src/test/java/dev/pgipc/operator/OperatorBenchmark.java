@@ -39,7 +39,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * Not part of the normal build. Run:
  *
  * <pre>
- * mvn -pl operator test -Dtest=OperatorBenchmark -Dpgipc.bench=true \
+ * mvn -q -pl operator -am test -Dtest=OperatorBenchmark -Dpgipc.bench=true -Dsurefire.failIfNoSpecifiedTests=false \
  *     [-Dpgipc.bench.pods=2000] [-Dpgipc.bench.failuresPerSecond=50] [-Dpgipc.bench.seconds=20]
  * </pre>
  *

@@ -198,6 +198,49 @@ class OperatorMockServerTest {
   }
 
   @Test
+  void aDryRunThatPassesIsRecordedAsADryRunAndNotCountedAsARemediation() throws Exception {
+    start(false);
+    cluster.createPolicy(ns, "pol", Mode.DryRun, s -> { });
+    guardedPod("pg-0", orphaned());
+    cluster.setPodStatus(ns, "pg-0", blocked(3));
+    awaitRequest("pg-0");
+    // the sidecar ran every check and stopped just before the removal
+    answer("pg-0", RemediationPhase.Succeeded, orphaned());
+    await().atMost(WAIT).until(() -> cluster.events(ns, "Pod", "pg-0", EventSpec.DRY_RUN).size() == 1
+        && cluster.events(ns, "PgIpcStatus", "pg-0", EventSpec.DRY_RUN).size() == 1);
+    var dryRun = cluster.events(ns, "Pod", "pg-0", EventSpec.DRY_RUN).get(0);
+    assertEquals("Normal", dryRun.getType());
+    assertTrue(dryRun.getMessage().startsWith("dry run remediation"), dryRun.getMessage());
+    await().atMost(WAIT).until(() -> {
+      PgIpcPolicyStatus st = cluster.policy(ns, "pol").getStatus();
+      return st != null && Integer.valueOf(1).equals(st.getBlockedPods());
+    });
+    Thread.sleep(1000);
+    assertTrue(cluster.events(ns, "Pod", "pg-0", EventSpec.SUCCEEDED).isEmpty());
+    assertEquals(0L, cluster.policy(ns, "pol").getStatus().getRemediations(), "a dry run is no remediation");
+  }
+
+  @Test
+  void aPolicyAppliedToACrashLoopingPodWaitsForItsSidecarInsteadOfRefusing() throws Exception {
+    start(false);
+    cluster.createPod(ns, "pg-0", blocked(3));
+    cluster.createPolicy(ns, "pol", Mode.Remediate, s -> { });
+    await().atMost(WAIT).until(() -> cluster.pgipcs(ns, "pg-0") != null);
+    await().atMost(WAIT).until(() -> !cluster.events(ns, "Pod", "pg-0", EventSpec.START_BLOCKED).isEmpty());
+    // the passes that follow the PgIpcStatus's creation see no report yet: the sidecar is waited for
+    Thread.sleep(1500);
+    assertEquals(List.of(), cluster.events(ns, "Pod", "pg-0", EventSpec.REFUSED).stream()
+        .map(e -> e.getMessage()).toList());
+    cluster.sidecar(ns, "pg-0", st -> {
+      st.setObservedAt(Times.format(Instant.now()));
+      st.setSegments(new ArrayList<>(List.of(orphaned())));
+    });
+    RemediationRequest req = awaitRequest("pg-0");
+    assertEquals(98304, req.getActions().get(0).getShmid());
+    assertTrue(cluster.events(ns, "Pod", "pg-0", EventSpec.REFUSED).isEmpty());
+  }
+
+  @Test
   void remediateRequestsTheReportedIdentityAndRecordsTheOutcome() {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     operators.add(cluster.startOperator(ns, false, registry));

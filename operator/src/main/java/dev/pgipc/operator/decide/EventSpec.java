@@ -13,6 +13,8 @@ public record EventSpec(String reason, String type, String message, boolean also
   public static final String START_BLOCKED = "StartBlocked";
   public static final String REQUESTED = "RemediationRequested";
   public static final String SUCCEEDED = "RemediationSucceeded";
+  /** A dry run that passed every check: nothing was removed, so it is no remediation (Normal). */
+  public static final String DRY_RUN = "RemediationDryRun";
   public static final String REFUSED = "RemediationRefused";
   public static final String FAILED = "RemediationFailed";
   public static final String ESCALATED = "Escalated";

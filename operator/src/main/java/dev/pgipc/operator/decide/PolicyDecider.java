@@ -54,7 +54,6 @@ public final class PolicyDecider {
   public static Result decide(Input in) {
     String me = in.policy().getMetadata().getName();
     PgIpcPolicySpec spec = in.policy().getSpec();
-    String container = spec.getPostgresContainer() == null ? "postgres" : spec.getPostgresContainer();
     List<PgIpcStatus> deletes = new ArrayList<>();
     Set<String> selectedNames = new HashSet<>();
     int conflicts = 0;
@@ -82,9 +81,7 @@ public final class PolicyDecider {
           continue;
         }
       }
-      String logKey = BlockedStartDetector.needsPreviousLog(pod, container).orElse(null);
-      String log = logKey == null ? null : in.previousLogs().get(logKey);
-      Detection det = BlockedStartDetector.detect(pod, status, container, log);
+      Detection det = detect(pod, status, spec, in.previousLogs());
       Instant since = det.blocked() ? Times.parse(PodDecider.state(status).blockedSince) : null;
       boolean inFlight = PodDecider.inFlight(status, in.now(), in.requestTimeout());
       mine.add(new Candidate(pod, status, det, since, inFlight, PodDecider.inFlight(status) && !inFlight));
@@ -123,6 +120,27 @@ public final class PolicyDecider {
       tasks.add(new Task(input, d));
     }
     return new Result(tasks, deletes, in.selectedPods().size(), conflicts, recheck);
+  }
+
+  /**
+   * The task decided again from a fresh read of its PgIpcStatus, after its write met a conflict
+   * (the sidecar or another writer got there first).
+   */
+  public static Task redecide(Task task, PgIpcStatus fresh, Map<String, String> previousLogs, Instant now) {
+    Pod pod = task.input().pod();
+    PodDecider.Input in = task.input().with(fresh, detect(pod, fresh, task.input().policy(), previousLogs), now);
+    return new Task(in, PodDecider.decide(in));
+  }
+
+  private static Detection detect(Pod pod, PgIpcStatus status, PgIpcPolicySpec spec, Map<String, String> logs) {
+    String container = postgresContainer(spec);
+    String logKey = BlockedStartDetector.needsPreviousLog(pod, container).orElse(null);
+    return BlockedStartDetector.detect(pod, status, container, logKey == null ? null : logs.get(logKey));
+  }
+
+  /** The container whose start failures are watched. */
+  public static String postgresContainer(PgIpcPolicySpec spec) {
+    return spec.getPostgresContainer() == null ? "postgres" : spec.getPostgresContainer();
   }
 
   static String policyRef(PgIpcStatus s) {

@@ -2,7 +2,7 @@ package dev.pgipc.operator.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import dev.pgipc.api.v1alpha1.ActionType;
-import dev.pgipc.operator.decide.PodDecider;
+import dev.pgipc.operator.decide.EscalationDecider;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
@@ -55,7 +55,7 @@ public final class OperatorMetrics {
         counter(a.name(), o);
       }
     }
-    for (PodDecider.EvictionResult r : PodDecider.EvictionResult.values()) {
+    for (EscalationDecider.EvictionResult r : EscalationDecider.EvictionResult.values()) {
       counter("EvictPod", r.name());
     }
   }
@@ -94,9 +94,6 @@ public final class OperatorMetrics {
     }).toList(), true);
   }
 
-  public int blockedTotal() {
-    return blockedByPolicy.values().stream().mapToInt(Integer::intValue).sum();
-  }
 
   /** action: an ActionType or EvictPod; outcome: Requested, DryRunRequested, Done, Refused, Failed, Skipped, DryRun. */
   public void remediation(String action, String outcome) {
@@ -111,9 +108,5 @@ public final class OperatorMetrics {
 
   public void detectionToRequest(Duration d) {
     detectionToRequest.record(d.isNegative() ? Duration.ZERO : d);
-  }
-
-  public Timer detectionToRequestTimer() {
-    return detectionToRequest;
   }
 }

@@ -3,7 +3,7 @@ package dev.pgipc.operator.reconcile;
 import dev.pgipc.api.v1alpha1.PgIpcPolicy;
 import dev.pgipc.api.v1alpha1.PgIpcPolicyStatus;
 import dev.pgipc.api.v1alpha1.PgIpcStatus;
-import dev.pgipc.operator.decide.PodDecider.EvictionResult;
+import dev.pgipc.operator.decide.EscalationDecider.EvictionResult;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 

@@ -60,7 +60,7 @@ class PodDeciderTest {
       return before;
     }
     PgIpcStatus s = JSON.clone(d.write());
-    s.setStatus(before == null ? null : JSON.clone(before.getStatus()));
+    s.setStatus(before == null || before.getStatus() == null ? null : JSON.clone(before.getStatus()));
     return s;
   }
 
@@ -141,7 +141,7 @@ class PodDeciderTest {
     PodDecision d = decide(pod, answered, spec(Mode.Remediate), T0.plusSeconds(3), 0, false);
     assertEquals(List.of(EventSpec.SUCCEEDED), d.events().stream().map(EventSpec::reason).toList());
     assertEquals(1, d.outcomes().size());
-    assertEquals("Done", d.outcomes().get(0)[1]);
+    assertEquals("Done", d.outcomes().get(0).outcome());
     assertNull(d.requested(), "the report predates the remediation: no new plan from it");
     assertFalse(d.inFlight());
     PodState st = PodDecider.state(d.write());
@@ -171,11 +171,11 @@ class PodDeciderTest {
     PgIpcStatus w = applied(failed, d);
     // a pass on a stale copy (without escalatedAt) would get 409 on its write; on the fresh one:
     assertFalse(decide(pod, w, spec, T0.plusSeconds(5), 0, true).evict());
-    PodDecision ev = PodDecider.afterEviction(w, "pg-0", PodDecider.EvictionResult.Evicted, "evicted", 1,
+    PodDecision ev = EscalationDecider.afterEviction(w, "pg-0", EscalationDecider.EvictionResult.Evicted, "evicted", 1,
         T0.plusSeconds(5));
     assertEquals(EventSpec.ESCALATED, ev.events().get(0).reason());
     assertNull(ev.write(), "nothing to undo");
-    PodDecision blocked = PodDecider.afterEviction(w, "pg-0", PodDecider.EvictionResult.Blocked, "429", 1,
+    PodDecision blocked = EscalationDecider.afterEviction(w, "pg-0", EscalationDecider.EvictionResult.Blocked, "429", 1,
         T0.plusSeconds(5));
     assertNull(PodDecider.state(blocked.write()).escalatedAt, "a PDB-refused eviction is tried again");
     assertEquals(T0.plusSeconds(65), blocked.recheckAt());
@@ -240,7 +240,7 @@ class PodDeciderTest {
     PgIpcStatus answered = answer(applied(s0, d), RemediationPhase.Refused, T0.plusSeconds(1), T0.plusSeconds(2));
     PodDecision d2 = decide(pod, answered, spec(Mode.DryRun), T0.plusSeconds(3), 0, false);
     assertEquals(EventSpec.REFUSED, d2.events().get(0).reason());
-    assertTrue(d2.outcomes().stream().allMatch(o -> o[1].equals("DryRun")));
+    assertTrue(d2.outcomes().stream().allMatch(o -> o.outcome().equals("DryRun")));
     assertNull(d2.requested());
     assertEquals(0, PodDecider.state(d2.write()).failedStreak, "dry runs never count as failed attempts");
     // switching to Remediate requests the same plan for real
@@ -358,7 +358,7 @@ class PodDeciderTest {
     assertEquals(EventSpec.WARNING, failed.type());
     assertTrue(failed.message().contains("r-1 withdrawn: the pgipc sidecar did not answer within 300 s"), failed.message());
     assertTrue(failed.message().contains("kubectl logs pg-0 -c pgipc"), failed.message());
-    assertEquals(List.of("RemoveSegment/Unanswered"), d.outcomes().stream().map(o -> o[0] + "/" + o[1]).toList());
+    assertEquals(List.of("RemoveSegment/Unanswered"), d.outcomes().stream().map(o -> o.action() + "/" + o.outcome()).toList());
     assertEquals("r-2", d.write().getSpec().getRemediation().getId());
     PodState st = PodDecider.state(d.write());
     assertEquals("r-1", st.handled);
@@ -426,5 +426,54 @@ class PodDeciderTest {
     spec.getSafety().setPaused(true);
     PodDecision later = decide(pod, applied(s, d), spec, seen.plus(TIMEOUT), 0, false);
     assertNull(later.write().getSpec().getRemediation());
+  }
+  @Test
+  void aBlockedPodWhoseSidecarHasNotReportedYetIsWaitedForThenRefusedOnce() {
+    Pod pod = blockedPod("ns", "pg-0", T0);
+    PgIpcStatus s = Fixtures.status(pod, "pol", null);
+    s.getMetadata().setCreationTimestamp(Times.format(T0));
+    // a policy applied to a pod that already crash-loops: its sidecar is given time for a first report
+    PodDecision d = decide(pod, s, spec(Mode.Remediate), T0.plusMillis(500), 0, false);
+    assertEquals(List.of(EventSpec.START_BLOCKED), d.events().stream().map(EventSpec::reason).toList());
+    assertNull(d.requested());
+    assertEquals(T0.plus(RequestDecider.SIDECAR_GRACE), d.recheckAt(), "woken up when the grace period ends");
+    PgIpcStatus waited = applied(s, d);
+    assertTrue(decide(pod, waited, spec(Mode.Remediate), T0.plusSeconds(59), 0, false).events().isEmpty());
+
+    PodDecision refused = decide(pod, waited, spec(Mode.Remediate), T0.plus(RequestDecider.SIDECAR_GRACE), 0, false);
+    EventSpec e = refused.events().stream().filter(x -> x.reason().equals(EventSpec.REFUSED)).findFirst().orElseThrow();
+    assertEquals(EventSpec.WARNING, e.type());
+    assertTrue(e.message().contains("the pgipc sidecar has not reported within 60 s"), e.message());
+    assertTrue(e.message().contains("kubectl logs pg-0 -c pgipc"), e.message());
+    assertNull(refused.requested());
+    PodDecision later = decide(pod, applied(waited, refused), spec(Mode.Remediate), T0.plusSeconds(120), 0, false);
+    assertTrue(later.events().isEmpty(), "told once");
+  }
+
+  @Test
+  void withoutACreationTimeTheSidecarsGraceStartsWhenTheBlockedStartIsFirstSeen() {
+    Pod pod = blockedPod("ns", "pg-0", T0);
+    PgIpcStatus s = Fixtures.status(pod, "pol", null);
+    PodDecision d = decide(pod, s, spec(Mode.Remediate), T0.plusSeconds(10), 0, false);
+    assertEquals(T0.plusSeconds(10).plus(RequestDecider.SIDECAR_GRACE), d.recheckAt());
+    assertTrue(d.events().stream().noneMatch(e -> e.reason().equals(EventSpec.REFUSED)));
+  }
+
+  @Test
+  void aDryRunThatPassesIsToldAsADryRunNotAsASuccess() {
+    Pod pod = blockedPod("ns", "pg-0", T0);
+    PgIpcStatus s = firstPass(pod, spec(Mode.DryRun), false);
+    assertEquals(true, s.getSpec().getRemediation().getDryRun());
+    PgIpcStatus answered = answer(s, RemediationPhase.Succeeded, T0.plusSeconds(2), T0.plusSeconds(3));
+    PodDecision d = decide(pod, answered, spec(Mode.DryRun), T0.plusSeconds(4), 0, false);
+    assertEquals(List.of(EventSpec.DRY_RUN), d.events().stream().map(EventSpec::reason).toList());
+    EventSpec e = d.events().get(0);
+    assertEquals(EventSpec.NORMAL, e.type());
+    assertTrue(e.alsoOnStatus());
+    assertTrue(e.message().startsWith("dry run remediation r-1 Succeeded: RemoveSegment shmid=98304"), e.message());
+    assertEquals(List.of("RemoveSegment/DryRun"), d.outcomes().stream().map(o -> o.action() + "/" + o.outcome()).toList());
+    PodState st = PodDecider.state(d.write());
+    assertNull(st.awaiting, "a dry run removed nothing: nothing to wait for");
+    assertEquals(0, st.failedStreak);
   }
 }

@@ -1,0 +1,109 @@
+package dev.pgipc.operator.decide;
+
+import dev.pgipc.api.v1alpha1.PgIpcStatus;
+import dev.pgipc.api.v1alpha1.PgIpcStatusSpec;
+import dev.pgipc.api.v1alpha1.PolicyRef;
+import dev.pgipc.api.v1alpha1.RemediationRequest;
+import dev.pgipc.operator.state.PodState;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Pure, last step: the PgIpcStatus to write, if anything changed. The operator owns spec
+ * (policyRef, remediation), its labels and the {@link PodState#ANNOTATION} annotation; status is
+ * the sidecar's and is carried over untouched (the update is optimistic-locked by resourceVersion).
+ */
+public final class DesiredStatus {
+
+  public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+  public static final String MANAGED_BY = "pgipc-operator";
+  public static final String POLICY_LABEL = "pgipc.dev/policy";
+
+  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
+  /** What spec.remediation becomes. */
+  enum Remediation { Keep, Write, Withdraw }
+
+  private DesiredStatus() {}
+
+  /**
+   * The object to write, or null when nothing changes.
+   *
+   * @param request the new request when {@code remediation} is Write
+   */
+  static PgIpcStatus of(Pod pod, PgIpcStatus status, String policyName, PodState before, PodState after,
+      Remediation remediation, RemediationRequest request) {
+    if (status == null) {
+      return create(pod, policyName, after);
+    }
+    PolicyRef ref = status.getSpec() == null ? null : status.getSpec().getPolicyRef();
+    boolean refChanged = ref == null || !policyName.equals(ref.getName());
+    boolean stateChanged = !after.toJson().equals(before.toJson()) || !hasStateAnnotation(status);
+    if (!refChanged && !stateChanged && remediation == Remediation.Keep) {
+      return null;
+    }
+    PgIpcStatus write = withState(status, after);
+    if (write.getSpec() == null) {
+      write.setSpec(new PgIpcStatusSpec());
+    }
+    write.getSpec().setPolicyRef(new PolicyRef(policyName));
+    Map<String, String> labels = write.getMetadata().getLabels() == null ? new HashMap<>()
+        : new HashMap<>(write.getMetadata().getLabels());
+    labels.put(POLICY_LABEL, policyName);
+    labels.putIfAbsent(MANAGED_BY_LABEL, MANAGED_BY);
+    write.getMetadata().setLabels(labels);
+    switch (remediation) {
+      case Write -> write.getSpec().setRemediation(request);
+      case Withdraw -> write.getSpec().setRemediation(null);
+      default -> { }
+    }
+    return write;
+  }
+
+  /** A copy of {@code status} with {@code st} as its bookkeeping annotation. */
+  static PgIpcStatus withState(PgIpcStatus status, PodState st) {
+    PgIpcStatus write = SERIALIZATION.clone(status);
+    Map<String, String> ann = write.getMetadata().getAnnotations() == null ? new HashMap<>()
+        : new HashMap<>(write.getMetadata().getAnnotations());
+    ann.put(PodState.ANNOTATION, st.toJson());
+    write.getMetadata().setAnnotations(ann);
+    return write;
+  }
+
+  static boolean hasStateAnnotation(PgIpcStatus s) {
+    return s.getMetadata().getAnnotations() != null && s.getMetadata().getAnnotations().containsKey(PodState.ANNOTATION);
+  }
+
+  /** A new PgIpcStatus, owned by the pod so that it goes with it. */
+  static PgIpcStatus create(Pod pod, String policyName, PodState st) {
+    PgIpcStatus s = new PgIpcStatus();
+    ObjectMeta m = new ObjectMeta();
+    m.setName(pod.getMetadata().getName());
+    m.setNamespace(pod.getMetadata().getNamespace());
+    Map<String, String> labels = new HashMap<>();
+    labels.put(MANAGED_BY_LABEL, MANAGED_BY);
+    labels.put(POLICY_LABEL, policyName);
+    m.setLabels(labels);
+    Map<String, String> ann = new HashMap<>();
+    ann.put(PodState.ANNOTATION, st.toJson());
+    m.setAnnotations(ann);
+    OwnerReference owner = new OwnerReference();
+    owner.setApiVersion("v1");
+    owner.setKind("Pod");
+    owner.setName(pod.getMetadata().getName());
+    owner.setUid(pod.getMetadata().getUid());
+    // no blockOwnerDeletion: that would need delete permission on pods, which the operator lacks
+    m.setOwnerReferences(List.of(owner));
+    s.setMetadata(m);
+    PgIpcStatusSpec spec = new PgIpcStatusSpec();
+    spec.setPolicyRef(new PolicyRef(policyName));
+    s.setSpec(spec);
+    s.setStatus(null);
+    return s;
+  }
+}
