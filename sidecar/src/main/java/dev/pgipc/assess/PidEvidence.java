@@ -50,6 +50,11 @@ final class PidEvidence {
     return provenPids.contains(pid);
   }
 
+  /** Whether a segment of this data directory was created in a PID namespace numbered differently from pgipc's. */
+  boolean contradicts(DataDirectory d) {
+    return d.id() != null && otherDirs.contains(d.id());
+  }
+
   /**
    * Whether this lock file's PID is a number of pgipc's PID namespace: the data directory's
    * segments prove that its postmasters share it, or the process at that PID here is a PostgreSQL

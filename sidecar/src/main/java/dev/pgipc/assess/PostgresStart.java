@@ -110,6 +110,12 @@ final class PostgresStart {
       return PostmasterStatus.ALIVE;
     }
     if (!evidence.sharesNamespaceOf(d, pid, lock, snap)) {
+      // No process has that PID here and no segment of the directory says PostgreSQL numbers PIDs
+      // differently (an early crash on a host, before any segment): dead, as far as anything shows.
+      // That only ever makes the instance Stopped; no lock file goes on a dead PID.
+      if (p == null && d.id() != null && !evidence.contradicts(d)) {
+        return PostmasterStatus.DEAD;
+      }
       return PostmasterStatus.NOT_VISIBLE;
     }
     if (p == null) {

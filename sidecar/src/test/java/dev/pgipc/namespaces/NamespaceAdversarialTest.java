@@ -159,7 +159,7 @@ class NamespaceAdversarialTest {
     }
 
     List<String> args = new ArrayList<>(List.of("clean", "--apply", "--terminate-orphans", "--remove-stale-lockfile",
-        "--json", "--grace-seconds", "1", "--min-stale-seconds", "0"));
+        "--json", "--grace-seconds", "0", "--min-stale-seconds", "0"));
     if (where != Where.OTHER_IPC) {
       args.add("--dev-shm-private");
     }
