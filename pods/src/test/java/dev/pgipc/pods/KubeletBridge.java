@@ -66,7 +66,7 @@ final class KubeletBridge implements AutoCloseable {
   }
 
   KubeletBridge start() throws IOException {
-    List<String> cmd = new ArrayList<>(List.of("podman", "events", "--filter", "pod=" + pod, "--filter", "event=died",
+    List<String> cmd = new ArrayList<>(List.of("podman", "events", "--filter", "event=died", // podman 4.3: a pod= filter matches nothing here
         "--format", "{{.Name}}|{{.Status}}|{{.ContainerExitCode}}|{{.Time}}"));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().putAll(Podman.env());

@@ -263,6 +263,19 @@ final class PodHarness implements AutoCloseable {
     return Podman.ok(Duration.ofSeconds(60), "exec", container(container), "sh", "-c", script).strip();
   }
 
+  /**
+   * SIGKILL to a container's main process from outside the container, as the OOM killer or a node
+   * would: the runtime then restarts it (restartPolicy Always). Not `podman kill`, which counts as
+   * stopped by the user (no restart); not from inside, where PID 1 of a PID namespace ignores SIGKILL.
+   */
+  void killMainProcess(String c) {
+    String pid = Podman.ok("inspect", "--format", "{{.State.Pid}}", container(c)).strip();
+    Podman.Result r = Podman.exec(Duration.ofSeconds(10), null, List.of("kill", "-KILL", pid));
+    if (!r.ok()) {
+      throw new AssertionError("kill -KILL " + pid + ": " + r.both());
+    }
+  }
+
   String logs(String c) {
     Podman.Result r = Podman.run(Duration.ofSeconds(30), "logs", container(c));
     return r.out() + r.err();
