@@ -76,8 +76,18 @@ final class PodHarness implements AutoCloseable {
     boolean supervisor = false;
     Consumer<ObjectNode> policy = p -> {};
     Consumer<Pod> pod = p -> {};
-    /** a data directory made before the pod starts (scenario d's restored copy) */
-    Path seedData;
+    Map<String, String> postgresEnv = new java.util.LinkedHashMap<>();
+    Map<String, String> sidecarEnv = new java.util.LinkedHashMap<>();
+
+    Options postgresEnv(String k, String v) {
+      postgresEnv.put(k, v);
+      return this;
+    }
+
+    Options sidecarEnv(String k, String v) {
+      sidecarEnv.put(k, v);
+      return this;
+    }
 
     Options shareProcessNamespace(boolean v) {
       shareProcessNamespace = v;
@@ -186,6 +196,7 @@ final class PodHarness implements AutoCloseable {
       if (c.getName().equals(POSTGRES)) {
         c.setImage(pgImage);
         c.getEnv().add(new EnvVar("PGPORT", String.valueOf(pgPort), null));
+        options.postgresEnv.forEach((k, v) -> c.getEnv().add(new EnvVar(k, v, null)));
         if (options.supervisor) {
           c.setArgs(List.of("supervisor"));
         }
@@ -196,6 +207,7 @@ final class PodHarness implements AutoCloseable {
         c.getEnv().add(new EnvVar("KUBECONFIG", "/var/run/pgipc/kubeconfig", null));
         c.getEnv().add(new EnvVar("PGIPC_PORT", String.valueOf(sidecarPort), null));
         c.getEnv().add(new EnvVar("PGIPC_SCAN_INTERVAL_SECONDS", "2", null));
+        options.sidecarEnv.forEach((k, v) -> c.getEnv().add(new EnvVar(k, v, null)));
         c.getVolumeMounts().add(new VolumeMountBuilder().withName("kubeconfig")
             .withMountPath("/var/run/pgipc/kubeconfig").withReadOnly(true).build());
       }
@@ -372,7 +384,4 @@ final class PodHarness implements AutoCloseable {
     }
   }
 
-  static Map<String, String> none() {
-    return Map.of();
-  }
 }

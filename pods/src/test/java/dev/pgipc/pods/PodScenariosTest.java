@@ -191,6 +191,113 @@ class PodScenariosTest {
     }
   }
 
+  /**
+   * (d) A leak: after a crash the data directory is restored to a new place (new inode), so the dead
+   * server's segment is never recycled by PostgreSQL. The sidecar finds it Reclaimable, the operator
+   * asks for it (reclaimLeakedSegments), and it goes, with its DSM files, while the new server keeps
+   * serving with its own segment and DSM files untouched.
+   */
+  @Test
+  void d_leakFromARestoredDataDirectoryIsReclaimedWhileTheNewServerServes() throws Exception {
+    PodHarness.Options o = new PodHarness.Options().supervisor(false).shareProcessNamespace(true)
+        .postgresEnv("RESTORE_ON_RESTART", "1").sidecarEnv("PGIPC_MIN_STALE_SECONDS", "5")
+        .policy(actions("reclaimLeakedSegments", "true", "removeOrphanedDsm", "true"));
+    try (PodHarness h = PodHarness.start("pg-d", o)) {
+      h.awaitAcceptingConnections(Duration.ofMinutes(2));
+      assertEquals(0, h.psql("create table t(id int primary key, v text); "
+          + "insert into t select g, md5(g::text) from generate_series(1, 5000) g; checkpoint").exit());
+      String oldShmids = liveShmids(h);
+      String oldDsm = h.sh(PodHarness.POSTGRES, "ls /dev/shm | sort");
+      h.killMainProcess(PodHarness.POSTGRES);
+      h.await("postgres restarted on the restored copy", Duration.ofSeconds(60),
+          () -> h.logs(PodHarness.POSTGRES).contains("restored /var/lib/postgresql/data/pgdata to a new place"));
+      h.awaitAcceptingConnections(Duration.ofMinutes(2));
+      String newShmids = liveShmids(h);
+      String newDsm = h.sh(PodHarness.POSTGRES, "ls /dev/shm | sort");
+      String oldShmid = oldShmids.split(" ")[0];
+      assertTrue(!(" " + newShmids + " ").contains(" " + oldShmid + " "), "a new segment for the new inode: " + newShmids);
+      Instant leakSince = Instant.now();
+      h.await("the leaked segment reclaimed", Duration.ofMinutes(2), () -> !(" " + h.sh(PodHarness.POSTGRES,
+          "awk 'NR>1 {print $2}' /proc/sysvipc/shm | tr '\\n' ' '") + " ").contains(" " + oldShmid + " "));
+      System.out.printf("[pods] (d) leaked segment %s reclaimed %.1f s after the new server accepted connections%n",
+          oldShmid, Duration.between(leakSince, Instant.now()).toMillis() / 1000.0);
+      h.await("remediation reported Succeeded", Duration.ofSeconds(30), () -> phase(h).equals("Succeeded"));
+      JsonNode outcomes = h.statusJson().path("status").path("remediation").path("outcomes");
+      assertTrue(outcomes.toString().contains("\"shmid\":" + oldShmid) || h.logs(PodHarness.SIDECAR)
+          .contains("Done RemoveSegment segment " + oldShmid + " "), "pgipc removed the leaked segment " + oldShmid
+          + " (PostgreSQL never recycles it): " + outcomes + h.diagnostics());
+      assertEquals(newShmids, liveShmids(h), "the new server's segment");
+      String dsmNow = h.sh(PodHarness.POSTGRES, "ls /dev/shm | sort");
+      for (String f : newDsm.lines().toList()) {
+        assertTrue(dsmNow.contains(f), "the new server's DSM file " + f + " stays: " + dsmNow);
+      }
+      for (String f : oldDsm.lines().toList()) {
+        if (!newDsm.contains(f)) {
+          h.await("old DSM file " + f + " removed", Duration.ofSeconds(30),
+              () -> !h.sh(PodHarness.POSTGRES, "ls /dev/shm").contains(f));
+        }
+      }
+      assertEquals("5000", h.psql("set max_parallel_workers_per_gather = 2; set parallel_setup_cost = 0; "
+          + "set parallel_tuple_cost = 0; set min_parallel_table_scan_size = 0; select count(*) from t").out().strip()
+          .lines().reduce((a, b) -> b).orElse(""), "the new server serves every row, parallel query included");
+      assertEquals(1, restarts(h, PodHarness.POSTGRES), "postgres restarted once (our SIGKILL)");
+      String actions = h.statusJson().path("spec").path("remediation").path("actions").toString();
+      assertTrue(actions.contains("RemoveSegment") && !actions.contains("TerminateBackends")
+          && !actions.contains("RemoveStaleLockFile"), "only the leak: " + actions);
+    }
+  }
+
+  /**
+   * (e) The sidecar container is killed (SIGKILL of its main process, from outside) as soon as a
+   * remediation is requested, and the runtime restarts it: the request is neither lost (it is
+   * answered, PostgreSQL starts) nor run twice (at most one TerminateBackends is done for it).
+   */
+  @Test
+  void e_sidecarKilledDuringARemediationRestartsWithoutRunningItTwice() throws Exception {
+    PodHarness.Options o = new PodHarness.Options().supervisor(true).shareProcessNamespace(true)
+        .policy(actions("terminateOrphanedBackends", "true"));
+    try (PodHarness h = PodHarness.start("pg-e", o)) {
+      h.awaitAcceptingConnections(Duration.ofMinutes(2));
+      assertEquals(0, h.psql("create table t(id int primary key, v text); "
+          + "insert into t select g, md5(g::text) from generate_series(1, 5000) g").exit());
+      h.await("sidecar reports the instance Running", Duration.ofMinutes(2), () -> instanceState(h).equals("Running"));
+      Podman.ok("exec", "-d", h.container(PodHarness.POSTGRES), "psql", "-X", "-U", "postgres", "-c", "select pg_sleep(3600)");
+      h.await("the sleeping backend", Duration.ofSeconds(30), () -> !sleeper(h).isEmpty());
+      String backend = sleeper(h);
+      String postmaster = h.sh(PodHarness.POSTGRES, "head -1 \"$PGDATA/postmaster.pid\"");
+      h.sh(PodHarness.POSTGRES, "kill -STOP " + backend + " && kill -KILL " + postmaster);
+
+      h.await("a remediation requested", Duration.ofMinutes(2), () -> {
+        JsonNode st = h.statusJson();
+        return st != null && !st.path("spec").path("remediation").path("id").asText("").isEmpty();
+      });
+      h.killMainProcess(PodHarness.SIDECAR);
+      String id = h.statusJson().path("spec").path("remediation").path("id").asText();
+      String sidecarLogAtKill = h.logs(PodHarness.SIDECAR);
+      h.await("the sidecar restarted", Duration.ofSeconds(60), () -> restarts(h, PodHarness.SIDECAR) >= 1);
+      h.awaitAcceptingConnections(Duration.ofMinutes(3));
+      assertEquals("5000", h.psql("select count(*) from t").out().strip(), "every committed row");
+      h.await("a remediation answered", Duration.ofMinutes(1), () -> {
+        JsonNode st = h.statusJson();
+        return st.path("status").path("remediation").path("id").asText("").equals(st.path("spec").path("remediation").path("id").asText())
+            && !phase(h).isEmpty();
+      });
+      String log = h.logs(PodHarness.SIDECAR);
+      long done = log.lines().filter(l -> l.contains(": Done TerminateBackends")).count();
+      long signalled = log.lines().filter(l -> l.contains("TerminateBackends") && l.contains(backend)
+          && (l.contains(": Done") || l.contains("SIGTERM"))).count();
+      System.out.printf("[pods] (e) sidecar killed after request %s; log at kill had %d line(s) of it; "
+          + "Done TerminateBackends lines in all runs: %d; final %s %s%n", id,
+          sidecarLogAtKill.lines().filter(l -> l.contains(id)).count(), done,
+          h.statusJson().path("status").path("remediation").path("id").asText(), phase(h));
+      assertTrue(done <= 1, "TerminateBackends done at most once across sidecar runs:\n" + log);
+      assertTrue(signalled <= 1, "the orphan signalled at most once:\n" + log);
+      assertTrue(h.sh(PodHarness.POSTGRES, "ps -o pid= -p " + backend + " || true").isEmpty(), "the orphan is gone");
+      assertEquals(1, restarts(h, PodHarness.SIDECAR), "the sidecar restarted once");
+      assertEquals(0, restarts(h, PodHarness.POSTGRES), "the supervisor container never restarted");
+    }
+  }
+
   static int restarts(PodHarness h, String container) {
     var p = h.client.pods().inNamespace(PodHarness.NS).withName(h.name).get();
     if (p == null || p.getStatus() == null || p.getStatus().getContainerStatuses() == null) {
