@@ -24,7 +24,7 @@ class ImageTest {
 
   @BeforeAll
   static void podmanWorks() {
-    Podman.requireWorking(Images.minbase());
+    Podman.requireWorking();
     image = Images.pgipc();
   }
 

@@ -56,7 +56,9 @@ final class PodHarness implements AutoCloseable {
   static final String NS = "db";
   static final String SIDECAR = "pgipc";
   static final String POSTGRES = "postgres";
-  static final Path WORK = Path.of(System.getProperty("pgipc.pods.work", "/var/tmp/pgipc-pods"));
+  /** Per-pod directories (data, kubeconfig, pod.yaml), next to pgipc's podman storage. */
+  static final Path WORK = Path.of(System.getProperty("pgipc.pods.work",
+      System.getenv().getOrDefault("PGIPC_PODMAN_ROOT", "/var/tmp/pgipc-podman") + "/pods"));
 
   final String name;
   final MockApi api;
@@ -115,7 +117,7 @@ final class PodHarness implements AutoCloseable {
   }
 
   static PodHarness start(String name, Options options) throws IOException {
-    Podman.requireWorking(Images.minbase());
+    Podman.requireWorking();
     String image = Images.pgipc();
     String pgImage = Images.postgres();
     PodHarness h = new PodHarness(name, options);

@@ -29,7 +29,7 @@ class PodScenariosTest {
 
   @BeforeAll
   static void podmanWorks() {
-    Podman.requireWorking(Images.minbase());
+    Podman.requireWorking();
   }
 
   static Consumer actions(String... kv) {
@@ -253,10 +253,23 @@ class PodScenariosTest {
    * answered, PostgreSQL starts) nor run twice (at most one TerminateBackends is done for it).
    */
   @Test
-  void e_sidecarKilledDuringARemediationRestartsWithoutRunningItTwice() throws Exception {
+  void e_sidecarKilledWhenTheRemediationIsRequestedRestartsWithoutRunningItTwice() throws Exception {
+    sidecarKilled("pg-e", true);
+  }
+
+  /**
+   * (e, earlier) The sidecar is killed as soon as it has reported StartBlocked, so the operator's
+   * request is written while it is down or starting again: the restarted sidecar must still run it.
+   */
+  @Test
+  void e_sidecarKilledBeforeTheRequestStillRunsItOnce() throws Exception {
+    sidecarKilled("pg-e2", false);
+  }
+
+  void sidecarKilled(String pod, boolean atRequest) throws Exception {
     PodHarness.Options o = new PodHarness.Options().supervisor(true).shareProcessNamespace(true)
         .policy(actions("terminateOrphanedBackends", "true"));
-    try (PodHarness h = PodHarness.start("pg-e", o)) {
+    try (PodHarness h = PodHarness.start(pod, o)) {
       h.awaitAcceptingConnections(Duration.ofMinutes(2));
       assertEquals(0, h.psql("create table t(id int primary key, v text); "
           + "insert into t select g, md5(g::text) from generate_series(1, 5000) g").exit());
@@ -267,12 +280,16 @@ class PodScenariosTest {
       String postmaster = h.sh(PodHarness.POSTGRES, "head -1 \"$PGDATA/postmaster.pid\"");
       h.sh(PodHarness.POSTGRES, "kill -STOP " + backend + " && kill -KILL " + postmaster);
 
-      h.await("a remediation requested", Duration.ofMinutes(2), () -> {
-        JsonNode st = h.statusJson();
-        return st != null && !st.path("spec").path("remediation").path("id").asText("").isEmpty();
-      });
+      if (atRequest) {
+        h.await("a remediation requested", Duration.ofMinutes(2), () -> {
+          JsonNode st = h.statusJson();
+          return st != null && !st.path("spec").path("remediation").path("id").asText("").isEmpty();
+        });
+      } else {
+        h.await("the sidecar reports StartBlocked", Duration.ofMinutes(2), () -> instanceState(h).equals("StartBlocked"));
+      }
       h.killMainProcess(PodHarness.SIDECAR);
-      String id = h.statusJson().path("spec").path("remediation").path("id").asText();
+      String requestedAtKill = h.statusJson().path("spec").path("remediation").path("id").asText("");
       String sidecarLogAtKill = h.logs(PodHarness.SIDECAR);
       h.await("the sidecar restarted", Duration.ofSeconds(60), () -> restarts(h, PodHarness.SIDECAR) >= 1);
       h.awaitAcceptingConnections(Duration.ofMinutes(3));
@@ -282,12 +299,14 @@ class PodScenariosTest {
         return st.path("status").path("remediation").path("id").asText("").equals(st.path("spec").path("remediation").path("id").asText())
             && !phase(h).isEmpty();
       });
+      String id = h.statusJson().path("spec").path("remediation").path("id").asText();
       String log = h.logs(PodHarness.SIDECAR);
       long done = log.lines().filter(l -> l.contains(": Done TerminateBackends")).count();
       long signalled = log.lines().filter(l -> l.contains("TerminateBackends") && l.contains(backend)
           && (l.contains(": Done") || l.contains("SIGTERM"))).count();
-      System.out.printf("[pods] (e) sidecar killed after request %s; log at kill had %d line(s) of it; "
-          + "Done TerminateBackends lines in all runs: %d; final %s %s%n", id,
+      System.out.printf("[pods] (%s) sidecar killed %s (request at kill: '%s'); sidecar log lines of request %s "
+          + "before the kill: %d; Done TerminateBackends lines in all runs: %d; final %s %s%n", pod,
+          atRequest ? "once the request was written" : "once it reported StartBlocked", requestedAtKill, id,
           sidecarLogAtKill.lines().filter(l -> l.contains(id)).count(), done,
           h.statusJson().path("status").path("remediation").path("id").asText(), phase(h));
       assertTrue(done <= 1, "TerminateBackends done at most once across sidecar runs:\n" + log);

@@ -52,12 +52,13 @@ final class Podman {
   }
 
   /** Fails the calling test (never skips it) when this machine cannot run containers with podman. */
-  static synchronized void requireWorking(String image) {
+  static synchronized void requireWorking() {
     if (failure == null) {
       Result info = run(Duration.ofSeconds(60), "info", "--format", "{{.Host.OCIRuntime.Name}}");
       if (!info.ok()) {
         failure = "`podman info` failed: " + info.both();
       } else {
+        String image = Images.minbase();
         Result r = run(Duration.ofSeconds(120), "run", "--rm", "--network", "host", image, "true");
         failure = r.ok() ? "" : "`podman run --rm " + image + " true` failed: " + r.both();
       }
