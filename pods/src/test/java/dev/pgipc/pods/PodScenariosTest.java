@@ -312,6 +312,8 @@ class PodScenariosTest {
           atRequest ? "once the request was written" : "once it reported StartBlocked", requestedAtKill, id,
           sidecarLogAtKill.lines().filter(l -> l.contains(id)).count(), done,
           h.statusJson().path("status").path("remediation").path("id").asText(), phase(h));
+      log.lines().filter(l -> l.contains(id)).forEach(l -> System.out.println("[pods]   sidecar: " + l));
+      System.out.println("[pods]   outcomes: " + h.statusJson().path("status").path("remediation").path("outcomes"));
       assertTrue(done <= 1, "TerminateBackends done at most once across sidecar runs:\n" + log);
       assertTrue(signalled <= 1, "the orphan signalled at most once:\n" + log);
       assertTrue(h.sh(PodHarness.POSTGRES, "ps -o pid= -p " + backend + " || true").isEmpty(), "the orphan is gone");
