@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -117,10 +116,6 @@ class PodScenariosTest {
    * nothing is requested for it.
    */
   @Test
-  @Disabled("waits for issue 7: without shareProcessNamespace the sidecar reports the running server StartBlocked "
-      + "(StaleLockFile: 'PID 1 is \"java\", not a postmaster of this data directory' - its own PID 1), and the "
-      + "operator requests RemoveStaleLockFile of the live server's postmaster.pid; refused only because the planned "
-      + "PIDs ([]) differ from the file's (1)")
   void c_withoutSharedPidNamespaceARunningServerIsNotStartBlocked() throws Exception {
     mainProcessCrash("pg-c2", false, true);
   }
