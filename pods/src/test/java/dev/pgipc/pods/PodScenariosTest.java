@@ -111,7 +111,7 @@ class PodScenariosTest {
   }
 
   /**
-   * (c, reporting) What the docs further promise without a shared PID namespace (SPEC 3.4 rule 8):
+   * (c, reporting) What the docs further promise without a shared PID namespace (docs/contract.md, safety rule 8):
    * the postmaster in postmaster.pid is "not visible", so a running server is not StartBlocked and
    * nothing is requested for it.
    */
