@@ -13,16 +13,13 @@ import dev.pgipc.testing.PgShmemHeaders;
 import dev.pgipc.testing.Procs;
 import dev.pgipc.testing.SegmentHolder;
 import dev.pgipc.testing.TestSegments;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,7 +47,7 @@ class UnprivilegedCleanTest {
   @Test
   void anotherUsersLeakIsRefusedWithTheReasonAndRemovedByItsOwner(@TempDir Path tmp) throws Exception {
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-    Path classPath = readableClassPath(tmp.resolve("cp"));
+    String classPath = dev.pgipc.testing.PodPostgres.classPath(true);
     Path data = Files.createDirectories(tmp.resolve("data"));
     Files.writeString(data.resolve("PG_VERSION"), "15\n");
     Exec.check(TIMEOUT, null, List.of("chown", "-R", "postgres:postgres", data.toString()));
@@ -81,43 +78,13 @@ class UnprivilegedCleanTest {
     }
   }
 
-  /** The test class path copied where any user can read it. */
-  private static Path readableClassPath(Path dir) throws IOException {
-    Files.createDirectories(dir);
-    int n = 0;
-    for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-      Path src = Path.of(entry);
-      if (Files.isRegularFile(src)) {
-        Files.copy(src, dir.resolve(n++ + "-" + src.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-      } else if (Files.isDirectory(src)) {
-        Path target = dir.resolve("dir" + n++);
-        try (Stream<Path> tree = Files.walk(src)) {
-          for (Path p : (Iterable<Path>) tree::iterator) {
-            Path to = target.resolve(src.relativize(p).toString());
-            if (Files.isDirectory(p)) {
-              Files.createDirectories(to);
-            } else {
-              Files.copy(p, to, StandardCopyOption.REPLACE_EXISTING);
-            }
-          }
-        }
-      }
-    }
-    Exec.check(TIMEOUT, null, List.of("chmod", "-R", "a+rX", dir.toString()));
-    return dir;
-  }
-
   /** One run of the real command line as another user. */
   private record Run(int exit, String out, String err) {
-    static Run as(String user, Path classPath, Object... args) throws IOException {
-      List<String> entries = new ArrayList<>();
-      try (Stream<Path> s = Files.list(classPath)) {
-        s.sorted().forEach(p -> entries.add(p.toString()));
-      }
+    static Run as(String user, String classPath, Object... args) throws IOException {
       List<String> cmd = new ArrayList<>(List.of("runuser", "-u", user, "--",
           Path.of(System.getProperty("java.home"), "bin", "java").toString(),
           "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx128m",
-          "-Djava.io.tmpdir=/tmp", "-cp", String.join(File.pathSeparator, entries), PgIpc.class.getName()));
+          "-Djava.io.tmpdir=/tmp", "-cp", classPath, PgIpc.class.getName()));
       for (Object a : args) {
         cmd.add(a.toString());
       }

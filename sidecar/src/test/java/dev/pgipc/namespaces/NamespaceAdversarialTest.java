@@ -241,7 +241,7 @@ class NamespaceAdversarialTest {
     }
     int shmid = Integer.parseInt(ready.split("\\s+")[4]);
     List<Integer> pids = awaitPidsIn(dir, 1 + backends);
-    int postmaster = pids.stream().filter(x -> !pids.contains(ppid(x))).findFirst().orElseThrow();
+    int postmaster = pids.stream().filter(x -> !pids.contains(Pod.ppid(x))).findFirst().orElseThrow();
     if (state == State.CRASHED_ORPHANS) {
       kill(postmaster);
       awaitGone(postmaster);
@@ -384,12 +384,4 @@ class NamespaceAdversarialTest {
     }
   }
 
-  private static int ppid(int pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-      return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
-    } catch (IOException | RuntimeException e) {
-      return -1;
-    }
-  }
 }

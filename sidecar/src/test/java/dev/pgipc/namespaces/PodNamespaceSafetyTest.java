@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.pgipc.adversarial.FakePg;
 import dev.pgipc.testing.Exec;
 import dev.pgipc.testing.PgBinaries;
+import dev.pgipc.testing.PgIpcDriver;
 import dev.pgipc.testing.Pod;
 import dev.pgipc.testing.PodPostgres;
 import java.io.IOException;
@@ -70,7 +71,7 @@ class PodNamespaceSafetyTest {
     assertEquals("1", Files.readAllLines(pg.postmasterPid()).get(0).trim(), "the postmaster is PID 1 of its namespace");
     Kept before = Kept.of(pg);
 
-    PodPostgres.Run scan = pg.pgipc(pod.ownPid(), true, "scan", "--json", "--data-dir", pg.dataDir().toString());
+    PgIpcDriver.Run scan = pg.pgipc(pod.ownPid(), true, "scan", "--json", "--data-dir", pg.dataDir().toString());
     JsonNode i = scan.instance();
     assertNotEquals("StartBlocked", i.get("state").asText(), scan::toString);
     assertEquals("NOT_VISIBLE", i.get("postmaster").asText(), scan::toString);
@@ -78,7 +79,7 @@ class PodNamespaceSafetyTest {
       assertNotEquals("Reclaimable", s.get("verdict").asText(), scan::toString);
     }
 
-    PodPostgres.Run clean = pg.pgipc(pod.ownPid(), true, "clean", "--apply", "--remove-stale-lockfile", "--terminate-orphans",
+    PgIpcDriver.Run clean = pg.pgipc(pod.ownPid(), true, "clean", "--apply", "--remove-stale-lockfile", "--terminate-orphans",
         "--json", "--data-dir", pg.dataDir().toString());
     assertEquals(0, clean.json().get("plan").get("actions").size(), clean::toString);
     assertEquals(before, Kept.of(pg), "the live server's files");
@@ -100,11 +101,11 @@ class PodNamespaceSafetyTest {
     assertTrue(pg.hostPids().stream().anyMatch(p -> comm(p).equals("postgres-15")), "the process name is the link's");
     Kept before = Kept.of(pg);
 
-    PodPostgres.Run scan = pg.pgipc(pod.shared(), true, "scan", "--json", "--data-dir", pg.dataDir().toString());
+    PgIpcDriver.Run scan = pg.pgipc(pod.shared(), true, "scan", "--json", "--data-dir", pg.dataDir().toString());
     assertEquals("Running", scan.instance().get("state").asText(), scan::toString);
     assertEquals("ALIVE", scan.instance().get("postmaster").asText(), scan::toString);
     assertEquals(0, scan.exit(), scan::toString);
-    PodPostgres.Run clean = pg.pgipc(pod.shared(), true, "clean", "--apply", "--remove-stale-lockfile",
+    PgIpcDriver.Run clean = pg.pgipc(pod.shared(), true, "clean", "--apply", "--remove-stale-lockfile",
         "--terminate-orphans", "--dev-shm-private", "--json", "--data-dir", pg.dataDir().toString());
     assertEquals(0, clean.json().get("plan").get("actions").size(), clean::toString);
     assertEquals(before, Kept.of(pg));
@@ -120,7 +121,7 @@ class PodNamespaceSafetyTest {
     PodPostgres pg = PodPostgres.create(pod, "many", 5435, "max_connections = 5300");
     pg.pgCtlStart();
     pg.psql("create table t as select generate_series(1, 100) as i");
-    PodPostgres.Run scan = pg.pgipc(pod.shared(), false, "scan", "--json", "--dev-shm-private",
+    PgIpcDriver.Run scan = pg.pgipc(pod.shared(), false, "scan", "--json", "--dev-shm-private",
         "--data-dir", pg.dataDir().toString());
     JsonNode control = null;
     for (JsonNode d : scan.json().get("dsm")) {
@@ -133,7 +134,7 @@ class PodNamespaceSafetyTest {
     assertTrue(scan.json().get("dsm").size() > 1, "items besides the control segment: " + scan);
     Kept before = Kept.of(pg);
 
-    PodPostgres.Run clean = pg.pgipc(pod.shared(), false, "clean", "--apply", "--dev-shm-private", "--json",
+    PgIpcDriver.Run clean = pg.pgipc(pod.shared(), false, "clean", "--apply", "--dev-shm-private", "--json",
         "--data-dir", pg.dataDir().toString());
     assertEquals(0, clean.json().get("plan").get("actions").size(), clean::toString);
     assertEquals(before, Kept.of(pg));
@@ -153,12 +154,14 @@ class PodNamespaceSafetyTest {
     Kept before = Kept.of(pg);
     assertFalse(before.devShm().isEmpty());
 
-    PodPostgres.Run scan = pg.pgipc(pod.ownIpcAndPid(), false, "scan", "--json");
+    // no waiting period: only the namespaces may protect the files here
+    PgIpcDriver.Run scan = pg.pgipc(pod.ownIpcAndPid(), false, "scan", "--json", "--min-stale-seconds", "0");
     assertEquals(0, scan.json().get("segments").size(), "another IPC namespace: no segment of the pod is seen " + scan);
     for (JsonNode d : scan.json().get("dsm")) {
       assertEquals("Unverified", d.get("verdict").asText(), scan::toString);
     }
-    PodPostgres.Run clean = pg.pgipc(pod.ownIpcAndPid(), false, "clean", "--apply", "--terminate-orphans", "--json");
+    PgIpcDriver.Run clean = pg.pgipc(pod.ownIpcAndPid(), false, "clean", "--apply", "--terminate-orphans", "--json",
+        "--min-stale-seconds", "0");
     assertEquals(0, clean.json().get("plan").get("actions").size(), clean::toString);
     assertEquals(before, Kept.of(pg));
     assertEquals("100", pg.psql("select count(*) from t"));
@@ -186,7 +189,7 @@ class PodNamespaceSafetyTest {
         pod.base().resolve("neighbour.log"), "bash", "-c", script);
     awaitLogLine(pod.base().resolve("neighbour.log"), "T attached");
 
-    PodPostgres.Run clean = pg.pgipc(pod.shared(), false, "clean", "--apply", "--terminate-orphans", "--json",
+    PgIpcDriver.Run clean = pg.pgipc(pod.shared(), false, "clean", "--apply", "--terminate-orphans", "--json",
         "--grace-seconds", "2", "--data-dir", pg.dataDir().toString());
     assertEquals("Succeeded", clean.json().get("result").get("phase").asText(), clean::toString);
     pg.pgCtlStart();
@@ -210,7 +213,7 @@ class PodNamespaceSafetyTest {
     Thread.sleep(3_000);
 
     PodPostgres pg = PodPostgres.create(pod, "unused", 5438);
-    PodPostgres.Run clean = pg.pgipc(pod.ownPid(), false, "clean", "--apply", "--json", "--min-stale-seconds", "2",
+    PgIpcDriver.Run clean = pg.pgipc(pod.ownPid(), false, "clean", "--apply", "--json", "--min-stale-seconds", "2",
         "--data-dir", dir.toString());
     JsonNode outcomes = clean.json().get("result").get("outcomes");
     assertEquals(1, outcomes.size(), clean::toString);
@@ -245,10 +248,10 @@ class PodNamespaceSafetyTest {
     assertFalse(refused.ok(), "PID " + pid + " is alive again: the start must fail before pgipc acts");
     assertTrue(pg.readLog().contains("lock file \"postmaster.pid\" already exists"), pg.readLog());
 
-    PodPostgres.Run scan = pg.pgipc(pod.shared(), true, "scan", "--json", "--data-dir", pg.dataDir().toString());
+    PgIpcDriver.Run scan = pg.pgipc(pod.shared(), true, "scan", "--json", "--data-dir", pg.dataDir().toString());
     assertEquals("StaleLockFile", scan.instance().get("reason").asText(), scan::toString);
     assertEquals("PID_REUSED", scan.instance().get("postmaster").asText(), scan::toString);
-    PodPostgres.Run clean = pg.pgipc(pod.shared(), true, "clean", "--apply", "--remove-stale-lockfile", "--json",
+    PgIpcDriver.Run clean = pg.pgipc(pod.shared(), true, "clean", "--apply", "--remove-stale-lockfile", "--json",
         "--data-dir", pg.dataDir().toString());
     assertEquals("Succeeded", clean.json().get("result").get("phase").asText(), clean::toString);
     assertFalse(Files.exists(second.resolve(".s.PGSQL.5439.lock")), clean::toString);
@@ -273,7 +276,7 @@ class PodNamespaceSafetyTest {
     while (!pg.hostPids().isEmpty() && System.nanoTime() < deadline) {
       Thread.sleep(100);
     }
-    PodPostgres.Run clean = pg.pgipc(pod.shared(), false, "clean", "--apply", "--json", "--data-dir", pg.dataDir().toString());
+    PgIpcDriver.Run clean = pg.pgipc(pod.shared(), false, "clean", "--apply", "--json", "--data-dir", pg.dataDir().toString());
     assertEquals("Succeeded", clean.json().get("result").get("phase").asText(), clean::toString);
     assertEquals(0, segmentsInPod(), "nothing stranded: " + clean + "\n" + pod.run(pod.shared(), "ipcs", "-m").output());
     pg.pgCtlStart();
@@ -327,7 +330,7 @@ class PodNamespaceSafetyTest {
   private static int postmasterHostPid(PodPostgres pg) throws IOException {
     List<Integer> pids = pg.hostPids();
     for (int p : pids) {
-      if (!pids.contains(ppid(p))) {
+      if (!pids.contains(Pod.ppid(p))) {
         return p;
       }
     }
@@ -386,14 +389,6 @@ class PodNamespaceSafetyTest {
     }
   }
 
-  private static int ppid(int pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-      return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
-    } catch (IOException | RuntimeException e) {
-      return -1;
-    }
-  }
 
   @SuppressWarnings("unused")
   private static List<String> list(String... s) {

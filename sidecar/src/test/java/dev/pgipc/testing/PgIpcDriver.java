@@ -47,7 +47,7 @@ public final class PgIpcDriver implements AutoCloseable {
     return new PgIpcDriver(p);
   }
 
-  /** One command's result. */
+  /** One run of pgipc's command line: exit code, standard output and standard error. */
   public record Run(int exit, String out, String err) {
     public JsonNode json() {
       try {
@@ -55,6 +55,11 @@ public final class PgIpcDriver implements AutoCloseable {
       } catch (IOException e) {
         throw new AssertionError("not JSON: " + this, e);
       }
+    }
+
+    /** The first instance of a scan document. */
+    public JsonNode instance() {
+      return json().get("instances").get(0);
     }
 
     @Override

@@ -152,6 +152,16 @@ public final class Pod implements AutoCloseable {
     }
   }
 
+  /** The parent of a host PID, or -1 when it is gone. */
+  public static int ppid(int hostPid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + hostPid + "/stat"), StandardCharsets.ISO_8859_1);
+      return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   private static List<String> concat(List<String> where, String... command) {
     List<String> all = new ArrayList<>(where);
     all.addAll(List.of(command));

@@ -1,7 +1,5 @@
 package dev.pgipc.testing;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,7 +19,6 @@ import java.util.stream.Stream;
  */
 public final class PodPostgres {
   private static final Duration TIMEOUT = Duration.ofSeconds(90);
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static Path readableClassPath;
 
   private final Pod pod;
@@ -150,10 +147,8 @@ public final class PodPostgres {
   /** Whether the parent of this host PID is also one of this server's processes (a postmaster's is not). */
   public boolean hostPidsContainParentOf(int hostPid) {
     try {
-      String stat = Files.readString(Path.of("/proc/" + hostPid + "/stat"));
-      int ppid = Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
-      return hostPids().contains(ppid);
-    } catch (IOException | RuntimeException e) {
+      return hostPids().contains(Pod.ppid(hostPid));
+    } catch (IOException e) {
       return false;
     }
   }
@@ -166,31 +161,11 @@ public final class PodPostgres {
 
   // ---------------------------------------------------------------- pgipc in the pod
 
-  /** What one run of pgipc's real command line printed. */
-  public record Run(int exit, String out, String err) {
-    public JsonNode json() {
-      try {
-        return JSON.readTree(out);
-      } catch (IOException e) {
-        throw new AssertionError("not JSON: " + this, e);
-      }
-    }
-
-    public JsonNode instance() {
-      return json().get("instances").get(0);
-    }
-
-    @Override
-    public String toString() {
-      return "exit " + exit + "\n" + out + (err.isEmpty() ? "" : "\nstderr: " + err);
-    }
-  }
-
   /**
    * pgipc's command line in the given namespaces ({@link Pod#shared()}, {@link Pod#ownPid()},
    * {@link Pod#ownIpcAndPid()}), as the PostgreSQL user (as a sidecar runs) or as root.
    */
-  public Run pgipc(List<String> where, boolean asPostgresUser, String... args) throws IOException {
+  public PgIpcDriver.Run pgipc(List<String> where, boolean asPostgresUser, String... args) throws IOException {
     List<String> java = new ArrayList<>();
     if (asPostgresUser) {
       java.addAll(asPostgres());
@@ -200,7 +175,7 @@ public final class PodPostgres {
         "dev.pgipc.cli.PgIpc"));
     java.addAll(List.of(args));
     Exec.Split r = pod.runSeparately(where, java);
-    return new Run(r.exitCode(), r.out(), r.err());
+    return new PgIpcDriver.Run(r.exitCode(), r.out(), r.err());
   }
 
   /** A long-lived pgipc JVM in these namespaces (see {@link PgIpcDriver}); closed with the pod's processes. */
@@ -209,6 +184,7 @@ public final class PodPostgres {
         base.resolve("driver-" + System.nanoTime() + ".err"));
   }
 
+  /** The test class path; for another user, a copy any user can read (made once per JVM). */
   public static String classPath(boolean readableByAll) throws IOException {
     if (!readableByAll) {
       return System.getProperty("java.class.path");
