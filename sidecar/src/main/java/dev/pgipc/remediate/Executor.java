@@ -427,8 +427,8 @@ public final class Executor {
     List<String> removed = new ArrayList<>();
     List<String> kept = new ArrayList<>();
     for (InstanceAssessment.LockFileRef ref : i.lockFiles()) {
-      if (ref.pid() != pid) {
-        continue;
+      if (ref.pid() != pid || !LockFiles.sameDirectory(ref.dataDirectory(), dir)) {
+        continue; // another PID's, or another directory's postmaster holds this socket now
       }
       Path lock = Path.of(ref.path());
       try {
