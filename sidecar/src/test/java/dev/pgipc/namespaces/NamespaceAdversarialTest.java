@@ -102,6 +102,10 @@ class NamespaceAdversarialTest {
           } finally {
             cleanUp(pod);
           }
+          if ((i + 1) % 250 == 0) {
+            System.out.println("adversarial (namespaces): " + (i + 1) + " scenarios so far, violations " + violations.size()
+                + ", orphans ended " + orphansEnded[0] + ", done " + done);
+          }
         }
       }
     }
