@@ -57,16 +57,18 @@ final class PidEvidence {
 
   /**
    * Whether this lock file's PID is a number of pgipc's PID namespace: the data directory's
-   * segments prove that its postmasters share it, or the process at that PID here is a PostgreSQL
-   * process that started when the lock file says its postmaster started (a zombie postmaster whose
-   * segment is already gone is recognised so).
+   * segments prove that its postmasters share it, or the process at that PID here is a zombie
+   * PostgreSQL process that started when the lock file says its postmaster started (a zombie
+   * postmaster whose segment is already gone).
    */
   boolean sharesNamespaceOf(DataDirectory d, int pid, LockFile lock, Snapshot snap) {
     if (d.id() != null && sharedDirs.contains(d.id()) && !otherDirs.contains(d.id())) {
       return true;
     }
+    // Only a zombie: a live process at that PID is judged by the segments alone, since a live
+    // PostgreSQL of another namespace may have the same number and have started the same second.
     ProcessInfo p = snap.process(pid);
-    return p != null && p.isPostgres() && lock.startTime().isPresent()
+    return p != null && !p.isAlive() && p.isPostgres() && lock.startTime().isPresent()
         && Math.abs(p.startEpochMillis() - lock.startTime().getAsLong() * 1000) <= ProcessInfo.START_SLACK_MILLIS;
   }
 }

@@ -122,4 +122,19 @@ class PostgresStartTest {
     assertEquals(OptionalInt.of(6000), c.port(), "auto.conf is read last and wins");
     assertEquals(List.of("/a", "/b c"), c.socketDirectories());
   }
+
+  @Test
+  void aLiveServerWithTheSameNumberAndSecondIsNoProofOfTheNamespace() {
+    // PID 100 here is another cluster's postmaster (cwd elsewhere) that started the same second
+    // as the one postmaster.pid names: without a segment of /data proving it, nothing is judged
+    var a = assess(new SnapshotBuilder()
+        .dataDir("/data", INO, lock(100, -1, "ready"))
+        .process(100, 1, 'S', "postgres", "/usr/lib/postgresql/15/bin/postgres -D /other", INO + 5, NOW - 1000));
+    assertEquals(PostmasterStatus.NOT_VISIBLE, a.instances().get(0).postmaster());
+    // a zombie postgres process that started when the file says is that postmaster, though
+    var zombie = assess(new SnapshotBuilder()
+        .dataDir("/data", INO, lock(100, -1, "ready"))
+        .zombie(100, 1));
+    assertEquals(PostmasterStatus.ZOMBIE, zombie.instances().get(0).postmaster());
+  }
 }
