@@ -53,14 +53,6 @@ public final class Scanner {
         listener);
   }
 
-  public Classifier classifier() {
-    return classifier;
-  }
-
-  public Ipc ipc() {
-    return ipc;
-  }
-
   public HeaderProbeCache probes() {
     return probes;
   }

@@ -77,10 +77,6 @@ final class StatusRecorder {
     return generation;
   }
 
-  boolean known() {
-    return known;
-  }
-
   /** The stored status (for conditions' transition times and the remediation record), or null. */
   PgIpcStatusStatus storedStatus() {
     return known ? Json.value(stored, PgIpcStatusStatus.class) : null;

@@ -28,9 +28,9 @@ class AgentScanLoopTest {
       assertTrue(engine.scans.get() == 1, "the next scan is 10 minutes away");
 
       Path pid = pgdata.resolve("postmaster.pid");
-      Files.writeString(pid, "4242\\n" + pgdata + "\\n1700000000\\n5432\\n/tmp\\n*\\n  2229214         0\\nstarting\\n");
+      Files.writeString(pid, "4242\n" + pgdata + "\n1700000000\n5432\n/tmp\n*\n  2229214         0\nstarting\n");
       Await.until("a scan for the new postmaster.pid", Duration.ofSeconds(5), () -> engine.scans.get() == 2);
-      Files.writeString(pid, "4242\\n" + pgdata + "\\n1700000000\\n5432\\n/tmp\\n*\\n  2229214         0\\nready   \\n");
+      Files.writeString(pid, "4242\n" + pgdata + "\n1700000000\n5432\n/tmp\n*\n  2229214         0\nready   \n");
       Await.until("a scan for the rewritten postmaster.pid", Duration.ofSeconds(5), () -> engine.scans.get() == 3);
       Files.delete(pid);
       Await.until("a scan for the removed postmaster.pid", Duration.ofSeconds(5), () -> engine.scans.get() == 4);
