@@ -238,10 +238,7 @@ class PodNamespaceSafetyTest {
     pg.psql("create table t as select generate_series(1, 300) as i");
     int pid = Integer.parseInt(Files.readAllLines(pg.postmasterPid()).get(0).trim());
     Exec.check(Duration.ofSeconds(10), null, List.of("kill", "-KILL", Integer.toString(postmasterHostPid(pg))));
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!pg.hostPids().isEmpty() && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-    }
+    pg.awaitAllGone(Duration.ofSeconds(30)); // nothing but pgipc can be in the way then
     reusePid(pg, pid);
     Exec.Result refused = pod.run(pod.shared(), pg.asPostgres(PgBinaries.find().orElseThrow().pgCtl().toString(), "-D",
         pg.dataDir().toString(), "-l", pg.log().toString(), "-w", "-t", "10", "start").toArray(String[]::new));
@@ -272,10 +269,7 @@ class PodNamespaceSafetyTest {
     int before = segmentsInPod();
     assertTrue(before >= 2, "the main segment and the DSM control segment: " + before);
     Exec.check(Duration.ofSeconds(10), null, List.of("kill", "-KILL", Integer.toString(postmasterHostPid(pg))));
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!pg.hostPids().isEmpty() && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-    }
+    pg.awaitAllGone(Duration.ofSeconds(30)); // nothing but pgipc can be in the way then
     PgIpcDriver.Run clean = pg.pgipc(pod.shared(), false, "clean", "--apply", "--json", "--data-dir", pg.dataDir().toString());
     assertEquals("Succeeded", clean.json().get("result").get("phase").asText(), clean::toString);
     assertEquals(0, segmentsInPod(), "nothing stranded: " + clean + "\n" + pod.run(pod.shared(), "ipcs", "-m").output());

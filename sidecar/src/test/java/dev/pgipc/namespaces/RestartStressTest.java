@@ -65,10 +65,7 @@ class RestartStressTest {
             int postmaster = pg.hostPids().stream().filter(p -> !pg.hostPidsContainParentOf(p)).findFirst().orElseThrow();
             Exec.check(Duration.ofSeconds(10), null, List.of("kill", "-KILL", Integer.toString(postmaster)));
           }
-          long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-          while (!pg.hostPids().isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(20); // every process of the old server is gone: nothing but pgipc can be in the way
-          }
+          pg.awaitAllGone(Duration.ofSeconds(30)); // nothing but pgipc can be in the way then
           long logFrom = Files.exists(pg.log()) ? Files.size(pg.log()) : 0;
           Exec.Result start = pod.run(pod.shared(), pg.asPostgres(bins.pgCtl().toString(), "-D", pg.dataDir().toString(),
               "-l", pg.log().toString(), "-w", "-t", "60", "start").toArray(String[]::new));

@@ -144,6 +144,14 @@ public final class PodPostgres {
     return Pod.hostPidsWorkingIn(data);
   }
 
+  /** Waits until every process of this server is gone (after a crash its children notice and exit). */
+  public void awaitAllGone(java.time.Duration limit) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (!hostPids().isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+  }
+
   /** Whether the parent of this host PID is also one of this server's processes (a postmaster's is not). */
   public boolean hostPidsContainParentOf(int hostPid) {
     try {
