@@ -1,11 +1,11 @@
 package dev.pgipc.agent;
 
 import dev.pgipc.assess.Assessment;
-import dev.pgipc.assess.InstanceState;
+import dev.pgipc.api.v1alpha1.InstanceState;
 import dev.pgipc.assess.SegmentAssessment;
-import dev.pgipc.assess.Verdict;
-import dev.pgipc.remediate.ActionType;
-import dev.pgipc.remediate.Outcome;
+import dev.pgipc.api.v1alpha1.Verdict;
+import dev.pgipc.api.v1alpha1.ActionType;
+import dev.pgipc.api.v1alpha1.Outcome;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;

@@ -6,8 +6,8 @@ import dev.pgipc.api.v1alpha1.RemediationAction;
 import dev.pgipc.api.v1alpha1.RemediationPhase;
 import dev.pgipc.api.v1alpha1.RemediationReport;
 import dev.pgipc.remediate.ActionOutcome;
-import dev.pgipc.remediate.ActionType;
-import dev.pgipc.remediate.Outcome;
+import dev.pgipc.api.v1alpha1.ActionType;
+import dev.pgipc.api.v1alpha1.Outcome;
 import dev.pgipc.remediate.Plan;
 import dev.pgipc.remediate.PlanOptions;
 import dev.pgipc.remediate.PlannedAction;
@@ -178,7 +178,7 @@ public final class Remediations {
     }
     RemediationReport report = new RemediationReport();
     report.setId(request.id());
-    report.setPhase(RemediationPhase.valueOf(RemediationResult.phaseOf(all).name()));
+    report.setPhase(RemediationResult.phaseOf(all));
     report.setStartedAt(Conditions.timestamp(Instant.ofEpochMilli(started)));
     report.setFinishedAt(Conditions.timestamp(Instant.ofEpochMilli(finished)));
     report.setOutcomes(reported);
@@ -188,13 +188,13 @@ public final class Remediations {
   private static dev.pgipc.api.v1alpha1.ActionOutcome outcome(PlannedAction a, Outcome outcome, String reason) {
     dev.pgipc.api.v1alpha1.ActionOutcome r = new dev.pgipc.api.v1alpha1.ActionOutcome();
     if (a != null) {
-      r.setType(dev.pgipc.api.v1alpha1.ActionType.valueOf(a.type().name()));
+      r.setType(a.type());
       r.setShmid(a.shmid());
       r.setSemid(a.semid());
       r.setPids(a.pids().isEmpty() ? null : List.copyOf(a.pids().subList(0, Math.min(1024, a.pids().size()))));
       r.setPath(StatusMapper.bounded(a.path(), StatusMapper.MAX_PATH));
     }
-    r.setOutcome(dev.pgipc.api.v1alpha1.Outcome.valueOf(outcome.name()));
+    r.setOutcome(outcome);
     r.setReason(StatusMapper.bounded(reason, StatusMapper.MAX_REASON));
     return r;
   }

@@ -16,7 +16,7 @@ import dev.pgipc.assess.Assessment;
 import dev.pgipc.assess.DsmAssessment;
 import dev.pgipc.assess.InstanceAssessment;
 import dev.pgipc.assess.MemorySummary;
-import dev.pgipc.assess.PostmasterStatus;
+import dev.pgipc.api.v1alpha1.PostmasterStatus;
 import dev.pgipc.assess.SegmentAssessment;
 import dev.pgipc.assess.SemaphoreAssessment;
 import dev.pgipc.snapshot.CgroupMemory;
@@ -70,7 +70,7 @@ public final class StatusMapper {
 
     List<InstanceAssessment> instances = a.instances().stream()
         .sorted(Comparator.comparing((InstanceAssessment i) -> !pgdata.equals(i.dataDirectory()))
-            .thenComparing(i -> i.state() != dev.pgipc.assess.InstanceState.StartBlocked)
+            .thenComparing(i -> i.state() != InstanceState.StartBlocked)
             .thenComparing(InstanceAssessment::dataDirectory))
         .toList();
     List<SegmentAssessment> segments = a.segments().stream()
@@ -121,7 +121,7 @@ public final class StatusMapper {
     r.setPostmasterPid(i.postmasterPid() == null ? null : (int) i.postmasterPid().longValue());
     r.setPostmasterAlive(i.postmasterPid() == null ? null : i.postmaster() == PostmasterStatus.ALIVE);
     r.setPostmasterStatus(blankToNull(i.postmasterStatusLine()));
-    r.setState(InstanceState.valueOf(i.state().name()));
+    r.setState(i.state());
     r.setReason(blankToNull(i.reason()));
     r.setMessage(bounded(blankToNull(i.message()), MAX_REASON));
     return r;
@@ -139,8 +139,8 @@ public final class StatusMapper {
     r.setCreatorPid(st.cpid());
     r.setDataDirectory(bounded(s.dataDirectory(), MAX_PATH));
     r.setAttachers(new ArrayList<>(s.attachers().stream().limit(MAX_ATTACHERS).map(StatusMapper::attacher).toList()));
-    r.setPgState(s.pgState() == null ? null : PgSegmentState.valueOf(s.pgState().name()));
-    r.setVerdict(Verdict.valueOf(s.verdict().name()));
+    r.setPgState(s.pgState());
+    r.setVerdict(s.verdict());
     r.setReason(bounded(s.reason(), MAX_REASON));
     r.setBlocksStart(s.blocksStart());
     return r;
@@ -160,7 +160,7 @@ public final class StatusMapper {
     r.setPath(bounded(d.file().path(), MAX_PATH));
     r.setHandle(d.file().handle());
     r.setSizeBytes(d.file().sizeBytes());
-    r.setVerdict(Verdict.valueOf(d.verdict().name()));
+    r.setVerdict(d.verdict());
     r.setReason(bounded(d.reason(), MAX_REASON));
     return r;
   }
@@ -170,7 +170,7 @@ public final class StatusMapper {
     r.setKey(Integer.toUnsignedLong(x.set().key()));
     r.setSemid(x.set().semid());
     r.setCtime(x.set().ctime());
-    r.setVerdict(Verdict.valueOf(x.verdict().name()));
+    r.setVerdict(x.verdict());
     r.setReason(bounded(x.reason(), MAX_REASON));
     return r;
   }
@@ -196,7 +196,7 @@ public final class StatusMapper {
     Summary s = new Summary();
     s.setSegments(a.segments().size());
     s.setBlocking((int) a.segments().stream().filter(SegmentAssessment::blocksStart).count());
-    s.setReclaimable((int) a.segments().stream().filter(x -> x.verdict() == dev.pgipc.assess.Verdict.Reclaimable).count());
+    s.setReclaimable((int) a.segments().stream().filter(x -> x.verdict() == Verdict.Reclaimable).count());
     s.setReclaimableBytes(a.memory().reclaimableBytes());
     s.setState(state(a));
     s.setLastAction(last == null ? null : bounded(last.lastAction(), 256));
@@ -208,12 +208,12 @@ public final class StatusMapper {
   InstanceState state(Assessment a) {
     for (InstanceAssessment i : a.instances()) {
       if (pgdata.equals(i.dataDirectory())) {
-        return InstanceState.valueOf(i.state().name());
+        return i.state();
       }
     }
     InstanceState worst = null;
     for (InstanceAssessment i : a.instances()) {
-      InstanceState st = InstanceState.valueOf(i.state().name());
+      InstanceState st = i.state();
       if (worst == null || severity(st) > severity(worst)) {
         worst = st;
       }
@@ -232,9 +232,9 @@ public final class StatusMapper {
 
   private static void setConditions(PgIpcStatusStatus s, Assessment a, Long generation, Instant now) {
     InstanceAssessment blocked = a.instances().stream()
-        .filter(i -> i.state() == dev.pgipc.assess.InstanceState.StartBlocked).findFirst().orElse(null);
+        .filter(i -> i.state() == InstanceState.StartBlocked).findFirst().orElse(null);
     InstanceAssessment unknown = a.instances().stream()
-        .filter(i -> i.state() == dev.pgipc.assess.InstanceState.Unknown).findFirst().orElse(null);
+        .filter(i -> i.state() == InstanceState.Unknown).findFirst().orElse(null);
     long blockingSegments = a.segments().stream().filter(SegmentAssessment::blocksStart).count();
 
     if (blocked != null) {
@@ -248,9 +248,9 @@ public final class StatusMapper {
           "no instance is kept from starting", generation, now);
     }
 
-    long segs = a.segments().stream().filter(x -> x.verdict() == dev.pgipc.assess.Verdict.Reclaimable).count();
-    long files = a.dsm().stream().filter(x -> x.verdict() == dev.pgipc.assess.Verdict.Reclaimable).count();
-    long semSets = a.semaphores().stream().filter(x -> x.verdict() == dev.pgipc.assess.Verdict.Reclaimable).count();
+    long segs = a.segments().stream().filter(x -> x.verdict() == Verdict.Reclaimable).count();
+    long files = a.dsm().stream().filter(x -> x.verdict() == Verdict.Reclaimable).count();
+    long semSets = a.semaphores().stream().filter(x -> x.verdict() == Verdict.Reclaimable).count();
     if (segs + files + semSets > 0) {
       s.setCondition(PgIpcStatusStatus.LEAK_DETECTED, Conditions.TRUE, "ReclaimableMemory",
           a.memory().reclaimableBytes() + " bytes reclaimable in " + segs + " segment(s), " + files

@@ -1,5 +1,6 @@
 package dev.pgipc.assess;
 
+import dev.pgipc.api.v1alpha1.InstanceState;
 import java.util.List;
 
 /** Everything judged in one snapshot: what `pgipc scan` prints and the sidecar reports. */

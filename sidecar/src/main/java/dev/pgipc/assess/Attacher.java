@@ -1,5 +1,7 @@
 package dev.pgipc.assess;
 
+import dev.pgipc.api.v1alpha1.AttacherKind;
+
 /**
  * A visible process that maps a segment, and what pgipc concluded about it.
  *

@@ -1,5 +1,10 @@
 package dev.pgipc.assess;
 
+import dev.pgipc.api.v1alpha1.CreatorStatus;
+import dev.pgipc.api.v1alpha1.AttacherKind;
+import dev.pgipc.api.v1alpha1.Verdict;
+import dev.pgipc.api.v1alpha1.InstanceState;
+import dev.pgipc.api.v1alpha1.PgSegmentState;
 import dev.pgipc.ipc.Errno;
 import dev.pgipc.ipc.ShmStat;
 import dev.pgipc.snapshot.DataDirectory;
@@ -123,11 +128,11 @@ public final class Classifier {
   }
 
   /** {@code PGSharedMemoryAttach} of this segment for this data directory (see {@link PostgresStart#pgState}). */
-  public static PgShmemState pgState(SegmentObservation s, DataDirectory d) {
+  public static PgSegmentState pgState(SegmentObservation s, DataDirectory d) {
     return PostgresStart.pgState(s, d);
   }
 
-  static PgShmemState fromErrno(int errno) {
+  static PgSegmentState fromErrno(int errno) {
     return PostgresStart.fromErrno(errno);
   }
 
@@ -145,7 +150,7 @@ public final class Classifier {
         }
       }
     }
-    PgShmemState pgState = own != null ? pgState(s, own) : foreignState(s);
+    PgSegmentState pgState = own != null ? pgState(s, own) : foreignState(s);
     CreatorStatus creator = creatorStatus(st, snap);
     List<Attacher> attachers = attachers(s, header, creator, snap, mappers);
     long visible = attachers.stream().mapToLong(Attacher::attachments).sum();
@@ -156,17 +161,17 @@ public final class Classifier {
   }
 
   /** Without a matching data directory every readable segment is FOREIGN to PostgreSQL. */
-  private static PgShmemState foreignState(SegmentObservation s) {
+  private static PgSegmentState foreignState(SegmentObservation s) {
     if (s.statErrno() != 0) {
       return fromErrno(s.statErrno());
     }
     if (s.header() instanceof HeaderProbe.Deferred) {
       return null;
     }
-    if (s.header() instanceof HeaderProbe.Failed f && fromErrno(f.errno()) != PgShmemState.FOREIGN) {
+    if (s.header() instanceof HeaderProbe.Failed f && fromErrno(f.errno()) != PgSegmentState.FOREIGN) {
       return fromErrno(f.errno());
     }
-    return PgShmemState.FOREIGN;
+    return PgSegmentState.FOREIGN;
   }
 
   private record Judgement(Verdict verdict, String reason) {}

@@ -1,5 +1,6 @@
 package dev.pgipc.assess;
 
+import dev.pgipc.api.v1alpha1.Verdict;
 import dev.pgipc.snapshot.DsmFile;
 import dev.pgipc.snapshot.ProcessInfo;
 import dev.pgipc.snapshot.ShmHeader;

@@ -1,5 +1,8 @@
 package dev.pgipc.assess;
 
+import dev.pgipc.api.v1alpha1.PostmasterStatus;
+import dev.pgipc.api.v1alpha1.InstanceState;
+
 /**
  * One data directory: its postmaster and whether PostgreSQL could start there now.
  *

@@ -1,5 +1,9 @@
 package dev.pgipc.assess;
 
+import dev.pgipc.api.v1alpha1.PostmasterStatus;
+import dev.pgipc.api.v1alpha1.CreatorStatus;
+import dev.pgipc.api.v1alpha1.InstanceState;
+import dev.pgipc.api.v1alpha1.PgSegmentState;
 import dev.pgipc.ipc.Errno;
 import dev.pgipc.ipc.ShmStat;
 import dev.pgipc.snapshot.DataDirectory;
@@ -31,38 +35,38 @@ final class PostgresStart {
    * EACCES (FOREIGN) to it even when pgipc, as root, can read it. Null when the header has not
    * been read yet (probe deferred): we do not guess.
    */
-  static PgShmemState pgState(SegmentObservation s, DataDirectory d) {
+  static PgSegmentState pgState(SegmentObservation s, DataDirectory d) {
     if (s.statErrno() != 0) {
       return fromErrno(s.statErrno());
     }
     if (d.id() == null) {
-      return PgShmemState.ANALYSIS_FAILURE;
+      return PgSegmentState.ANALYSIS_FAILURE;
     }
     if (!accessibleTo(s.stat(), d.ownerUid(), d.ownerGid())) {
-      return PgShmemState.FOREIGN;
+      return PgSegmentState.FOREIGN;
     }
     HeaderProbe h = s.header();
     if (h instanceof HeaderProbe.Failed f) {
       return fromErrno(f.errno());
     }
     if (h instanceof HeaderProbe.TooSmall) {
-      return PgShmemState.FOREIGN; // its shmget(key, sizeof(PGShmemHeader), 0) fails: FOREIGN
+      return PgSegmentState.FOREIGN; // its shmget(key, sizeof(PGShmemHeader), 0) fails: FOREIGN
     }
     if (h instanceof HeaderProbe.Read r) {
       if (!r.header().belongsTo(d.id().device(), d.id().inode())) {
-        return PgShmemState.FOREIGN;
+        return PgSegmentState.FOREIGN;
       }
-      return s.stat().nattch() == 0 ? PgShmemState.UNATTACHED : PgShmemState.ATTACHED;
+      return s.stat().nattch() == 0 ? PgSegmentState.UNATTACHED : PgSegmentState.ATTACHED;
     }
     return null;
   }
 
   /** EACCES means another owner; EINVAL, and EIDRM (Linux's answer for a removed id), mean gone. */
-  static PgShmemState fromErrno(int errno) {
+  static PgSegmentState fromErrno(int errno) {
     return switch (errno) {
-      case Errno.EACCES -> PgShmemState.FOREIGN;
-      case Errno.EINVAL, Errno.EIDRM -> PgShmemState.ENOENT;
-      default -> PgShmemState.ANALYSIS_FAILURE;
+      case Errno.EACCES -> PgSegmentState.FOREIGN;
+      case Errno.EINVAL, Errno.EIDRM -> PgSegmentState.ENOENT;
+      default -> PgSegmentState.ANALYSIS_FAILURE;
     };
   }
 
@@ -180,7 +184,7 @@ final class PostgresStart {
     // CreateLockFile's check of the segment named in line 7 (shmid only; the key is ignored).
     if (lock != null && lock.shmid().isPresent()) {
       SegmentAssessment named = byShmid.get(lock.shmid().getAsInt());
-      PgShmemState st = named == null ? PgShmemState.ENOENT : pgState(named.observation(), d);
+      PgSegmentState st = named == null ? PgSegmentState.ENOENT : pgState(named.observation(), d);
       if (st == null) {
         return f.instance(lock, pm, InstanceState.Unknown, "NotYetProbed",
             "segment " + named.shmid() + " named in postmaster.pid has not been read yet");
@@ -235,7 +239,7 @@ final class PostgresStart {
       if (s == null) {
         break;
       }
-      PgShmemState st = pgState(s, d);
+      PgSegmentState st = pgState(s, d);
       if (st == null) {
         return f.instance(lock, pm, InstanceState.Unknown, "NotYetProbed",
             "segment " + s.shmid() + " with key " + key + " has not been read yet");
@@ -243,10 +247,10 @@ final class PostgresStart {
       if (st.blocksStart()) {
         return blocked(f, lock, pm, s, st);
       }
-      if (st == PgShmemState.UNATTACHED && removableBy(s.stat(), d.ownerUid())) {
+      if (st == PgSegmentState.UNATTACHED && removableBy(s.stat(), d.ownerUid())) {
         break; // recycled: the start gets this key
       }
-      if (st == PgShmemState.ENOENT) {
+      if (st == PgSegmentState.ENOENT) {
         break; // gone meanwhile: the retry of the same key succeeds
       }
       // FOREIGN, or UNATTACHED but IPC_RMID would fail (another owner): the next key
@@ -266,10 +270,10 @@ final class PostgresStart {
   }
 
   private static InstanceAssessment blocked(Facts f, LockFile lock, PostmasterStatus pm, SegmentObservation s,
-      PgShmemState st) {
+      PgSegmentState st) {
     String message = "pre-existing shared memory block (key " + Long.toUnsignedString(s.stat().key())
         + ", ID " + s.shmid() + ") is still in use"
-        + (st == PgShmemState.ANALYSIS_FAILURE ? " (analysis failed)" : "");
+        + (st == PgSegmentState.ANALYSIS_FAILURE ? " (analysis failed)" : "");
     return new InstanceAssessment(f.d.path(), f.version, lock == null ? null : lock.postmasterPid(), pm,
         lock == null ? "" : lock.status(), InstanceState.StartBlocked, "SharedMemoryInUse", message,
         s.stat().key(), s.shmid(), f.lockFiles());

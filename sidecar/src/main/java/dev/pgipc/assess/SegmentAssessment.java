@@ -1,5 +1,8 @@
 package dev.pgipc.assess;
 
+import dev.pgipc.api.v1alpha1.CreatorStatus;
+import dev.pgipc.api.v1alpha1.Verdict;
+import dev.pgipc.api.v1alpha1.PgSegmentState;
 import dev.pgipc.ipc.SegmentIdentity;
 import dev.pgipc.snapshot.FileId;
 import dev.pgipc.snapshot.SegmentObservation;
@@ -21,7 +24,7 @@ public record SegmentAssessment(
     SegmentObservation observation,
     String dataDirectory,
     FileId headerDataDir,
-    PgShmemState pgState,
+    PgSegmentState pgState,
     CreatorStatus creator,
     List<Attacher> attachers,
     long hiddenAttachments,

@@ -1,5 +1,6 @@
 package dev.pgipc.cli;
 
+import dev.pgipc.api.v1alpha1.RemediationPhase;
 import dev.pgipc.Scanner;
 import dev.pgipc.assess.Assessment;
 import dev.pgipc.remediate.ActionOutcome;
@@ -93,7 +94,7 @@ final class CleanCommand implements Callable<Integer> {
       }
       out.flush();
       boolean clean = plan.notPlanned().isEmpty()
-          && (result == null ? plan.isEmpty() : result.phase() == RemediationResult.Phase.Succeeded);
+          && (result == null ? plan.isEmpty() : result.phase() == RemediationPhase.Succeeded);
       return clean ? PgIpc.EXIT_OK : PgIpc.EXIT_ATTENTION;
     }
   }

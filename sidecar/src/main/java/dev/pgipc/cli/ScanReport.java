@@ -10,7 +10,7 @@ import dev.pgipc.assess.InstanceAssessment;
 import dev.pgipc.assess.MemorySummary;
 import dev.pgipc.assess.SegmentAssessment;
 import dev.pgipc.assess.SemaphoreAssessment;
-import dev.pgipc.assess.Verdict;
+import dev.pgipc.api.v1alpha1.Verdict;
 import dev.pgipc.snapshot.CgroupMemory;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package dev.pgipc.remediate;
 
+import dev.pgipc.api.v1alpha1.Verdict;
+import dev.pgipc.api.v1alpha1.Outcome;
 import dev.pgipc.assess.Assessment;
 import dev.pgipc.assess.DsmAssessment;
 import dev.pgipc.assess.InstanceAssessment;
@@ -315,7 +317,7 @@ public final class Executor {
       keys.add(control.key());
       for (int key : keys) {
         for (SegmentAssessment t : now.segments()) {
-          if (t.key() != key || t.verdict() != dev.pgipc.assess.Verdict.Reclaimable) {
+          if (t.key() != key || t.verdict() != Verdict.Reclaimable) {
             continue;
           }
           Ipc.Result<ShmStat> last = ipc.stat(t.shmid());
@@ -331,7 +333,7 @@ public final class Executor {
 
   private static String inUse(Assessment now, Path file) {
     for (DsmAssessment d : now.dsm()) {
-      if (Path.of(d.file().path()).equals(file) && d.verdict() == dev.pgipc.assess.Verdict.InUse) {
+      if (Path.of(d.file().path()).equals(file) && d.verdict() == Verdict.InUse) {
         return d.reason();
       }
     }

@@ -1,5 +1,6 @@
 package dev.pgipc.remediate;
 
+import dev.pgipc.api.v1alpha1.ActionType;
 import java.util.List;
 
 /**

@@ -1,12 +1,13 @@
 package dev.pgipc.remediate;
 
+import dev.pgipc.api.v1alpha1.ActionType;
 import dev.pgipc.assess.Assessment;
 import dev.pgipc.assess.DsmAssessment;
 import dev.pgipc.assess.InstanceAssessment;
-import dev.pgipc.assess.InstanceState;
+import dev.pgipc.api.v1alpha1.InstanceState;
 import dev.pgipc.assess.SegmentAssessment;
 import dev.pgipc.assess.SemaphoreAssessment;
-import dev.pgipc.assess.Verdict;
+import dev.pgipc.api.v1alpha1.Verdict;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

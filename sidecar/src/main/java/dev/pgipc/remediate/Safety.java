@@ -4,10 +4,10 @@ import dev.pgipc.assess.Assessment;
 import dev.pgipc.assess.Attacher;
 import dev.pgipc.assess.DsmAssessment;
 import dev.pgipc.assess.InstanceAssessment;
-import dev.pgipc.assess.PostmasterStatus;
+import dev.pgipc.api.v1alpha1.PostmasterStatus;
 import dev.pgipc.assess.SegmentAssessment;
 import dev.pgipc.assess.SemaphoreAssessment;
-import dev.pgipc.assess.Verdict;
+import dev.pgipc.api.v1alpha1.Verdict;
 
 /**
  * The safety rules of docs/contract.md as pure predicates: each returns null when the action is allowed on this

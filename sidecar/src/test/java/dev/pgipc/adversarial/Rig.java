@@ -5,7 +5,7 @@ import dev.pgipc.assess.Assessment;
 import dev.pgipc.assess.SegmentAssessment;
 import dev.pgipc.ipc.NativeIpc;
 import dev.pgipc.remediate.ActionOutcome;
-import dev.pgipc.remediate.ActionType;
+import dev.pgipc.api.v1alpha1.ActionType;
 import dev.pgipc.remediate.Executor;
 import dev.pgipc.remediate.Plan;
 import dev.pgipc.remediate.PlanOptions;

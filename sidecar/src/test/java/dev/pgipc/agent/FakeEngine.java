@@ -3,7 +3,7 @@ package dev.pgipc.agent;
 import dev.pgipc.assess.Assessment;
 import dev.pgipc.remediate.ActionOutcome;
 import dev.pgipc.remediate.Executor;
-import dev.pgipc.remediate.Outcome;
+import dev.pgipc.api.v1alpha1.Outcome;
 import dev.pgipc.remediate.Plan;
 import dev.pgipc.remediate.PlanOptions;
 import dev.pgipc.remediate.PlannedAction;

@@ -10,8 +10,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgipc.api.v1alpha1.RemediationPhase;
 import dev.pgipc.api.v1alpha1.RemediationReport;
 import dev.pgipc.remediate.ActionOutcome;
-import dev.pgipc.remediate.ActionType;
-import dev.pgipc.remediate.Outcome;
+import dev.pgipc.api.v1alpha1.ActionType;
+import dev.pgipc.api.v1alpha1.Outcome;
 import dev.pgipc.remediate.PlannedAction;
 import dev.pgipc.remediate.RemediationResult;
 import java.time.Instant;
@@ -100,17 +100,17 @@ class RemediationsTest {
     PlannedAction planned = r.plan().actions().get(0);
     List<ActionOutcome> outcomes = new ArrayList<>();
     outcomes.add(new ActionOutcome(planned, Outcome.Done, "removed 56 bytes", 2_000));
-    var result = new RemediationResult("r9", false, RemediationResult.Phase.Succeeded, outcomes, 1_000, 3_000);
+    var result = new RemediationResult("r9", false, RemediationPhase.Succeeded, outcomes, 1_000, 3_000);
     LastRemediation last = Remediations.report(r, result);
     RemediationReport report = last.report();
     assertEquals("r9", report.getId());
     assertEquals(RemediationPhase.PartiallySucceeded, report.getPhase(), "one refused, one done");
     assertEquals(2, report.getOutcomes().size());
-    assertEquals(dev.pgipc.api.v1alpha1.Outcome.Refused, report.getOutcomes().get(0).getOutcome());
+    assertEquals(Outcome.Refused, report.getOutcomes().get(0).getOutcome());
     assertNull(report.getOutcomes().get(0).getType(), "an unknown type has no value in this version's enum");
     assertEquals("unknown action type 'Explode'", report.getOutcomes().get(0).getReason());
-    assertEquals(dev.pgipc.api.v1alpha1.Outcome.Done, report.getOutcomes().get(1).getOutcome());
-    assertEquals(dev.pgipc.api.v1alpha1.ActionType.RemoveSegment, report.getOutcomes().get(1).getType());
+    assertEquals(Outcome.Done, report.getOutcomes().get(1).getOutcome());
+    assertEquals(ActionType.RemoveSegment, report.getOutcomes().get(1).getType());
     assertEquals(15, report.getOutcomes().get(1).getShmid());
     assertEquals("1970-01-01T00:00:01Z", report.getStartedAt());
     assertEquals("1970-01-01T00:00:03Z", report.getFinishedAt());
@@ -118,13 +118,13 @@ class RemediationsTest {
 
     var onlyUnknown = Remediations.parse(j("{'id':'x','actions':[{'type':'Explode'}]}"));
     LastRemediation refused = Remediations.report(onlyUnknown,
-        new RemediationResult("x", true, RemediationResult.Phase.Succeeded, List.of(), 1_000, 1_000));
+        new RemediationResult("x", true, RemediationPhase.Succeeded, List.of(), 1_000, 1_000));
     assertEquals(RemediationPhase.Refused, refused.report().getPhase());
     assertEquals("Explode Refused (dry run)", refused.lastAction());
 
     var none = Remediations.parse(j("{'id':'y','dryRun':false,'actions':[]}"));
     LastRemediation empty = Remediations.report(none,
-        new RemediationResult("y", false, RemediationResult.Phase.Succeeded, List.of(), 1_000, 1_000));
+        new RemediationResult("y", false, RemediationPhase.Succeeded, List.of(), 1_000, 1_000));
     assertEquals(RemediationPhase.Succeeded, empty.report().getPhase());
     assertEquals("nothing Succeeded", empty.lastAction());
   }

@@ -1,5 +1,10 @@
 package dev.pgipc.assess;
 
+import dev.pgipc.api.v1alpha1.PostmasterStatus;
+import dev.pgipc.api.v1alpha1.CreatorStatus;
+import dev.pgipc.api.v1alpha1.Verdict;
+import dev.pgipc.api.v1alpha1.InstanceState;
+import dev.pgipc.api.v1alpha1.PgSegmentState;
 import static dev.pgipc.fixtures.SnapshotBuilder.NOW;
 import static dev.pgipc.fixtures.SnapshotBuilder.header;
 import static dev.pgipc.fixtures.SnapshotBuilder.lock;
@@ -36,7 +41,7 @@ class ClassifierTest {
         .attach(100, 15).attach(101, 15).attach(102, 15));
     SegmentAssessment s = a.segment(15);
     assertEquals(Verdict.InUse, s.verdict());
-    assertEquals(PgShmemState.ATTACHED, s.pgState());
+    assertEquals(PgSegmentState.ATTACHED, s.pgState());
     assertFalse(s.blocksStart(), "a running postmaster's own segment blocks nothing");
     assertTrue(s.attachers().stream().noneMatch(Attacher::isOrphan), "a stopped child of a live postmaster is no orphan");
     assertEquals(InstanceState.Running, a.instances().get(0).state());
@@ -145,7 +150,7 @@ class ClassifierTest {
         .dataDir("/data", INO, lock(100, 15, "ready"))
         .segment(15, KEY, 0, 100, read(header(100, INO))));
     assertEquals(Verdict.Reclaimable, a.segment(15).verdict());
-    assertEquals(PgShmemState.UNATTACHED, a.segment(15).pgState());
+    assertEquals(PgSegmentState.UNATTACHED, a.segment(15).pgState());
     assertTrue(a.segment(15).reason().contains("recycle"));
     assertEquals(InstanceState.Stopped, a.instances().get(0).state());
     assertEquals("Crashed", a.instances().get(0).reason());
@@ -159,7 +164,7 @@ class ClassifierTest {
         .segment(15, KEY, 0, 100, read(header(100, INO))));
     SegmentAssessment s = a.segment(15);
     assertEquals(Verdict.Reclaimable, s.verdict());
-    assertEquals(PgShmemState.FOREIGN, s.pgState());
+    assertEquals(PgSegmentState.FOREIGN, s.pgState());
     assertNull(s.dataDirectory());
     assertTrue(s.reason().contains("leak"), s.reason());
     assertEquals(InstanceState.Stopped, a.instances().get(0).state());
@@ -234,7 +239,7 @@ class ClassifierTest {
     assertEquals(Verdict.Unknown, a.segment(3).verdict());
     assertNull(a.segment(3).pgState());
     assertEquals(Verdict.Unknown, a.segment(4).verdict());
-    assertEquals(PgShmemState.ANALYSIS_FAILURE, a.segment(4).pgState());
+    assertEquals(PgSegmentState.ANALYSIS_FAILURE, a.segment(4).pgState());
     assertEquals(Verdict.Foreign, a.segment(5).verdict());
     assertEquals(Verdict.Foreign, a.segment(6).verdict());
   }
@@ -246,13 +251,13 @@ class ClassifierTest {
     DataDirectory own = new DataDirectory("/d", SnapshotBuilder.dir(INO), null, OptionalInt.of(15), null, null, 101);
     DataDirectory other = new DataDirectory("/o", SnapshotBuilder.dir(INO + 1), null, OptionalInt.of(15), null, null, 101);
     DataDirectory unreadable = new DataDirectory("/u", null, "permission denied", OptionalInt.empty(), null, null, -1);
-    assertEquals(PgShmemState.ATTACHED, Classifier.pgState(seg, own));
-    assertEquals(PgShmemState.FOREIGN, Classifier.pgState(seg, other));
-    assertEquals(PgShmemState.ANALYSIS_FAILURE, Classifier.pgState(seg, unreadable));
-    assertEquals(PgShmemState.ENOENT, Classifier.fromErrno(Errno.EIDRM), "Linux's EIDRM bug: a removed id");
-    assertEquals(PgShmemState.ENOENT, Classifier.fromErrno(Errno.EINVAL));
-    assertEquals(PgShmemState.FOREIGN, Classifier.fromErrno(Errno.EACCES));
-    assertEquals(PgShmemState.ANALYSIS_FAILURE, Classifier.fromErrno(Errno.EPERM));
+    assertEquals(PgSegmentState.ATTACHED, Classifier.pgState(seg, own));
+    assertEquals(PgSegmentState.FOREIGN, Classifier.pgState(seg, other));
+    assertEquals(PgSegmentState.ANALYSIS_FAILURE, Classifier.pgState(seg, unreadable));
+    assertEquals(PgSegmentState.ENOENT, Classifier.fromErrno(Errno.EIDRM), "Linux's EIDRM bug: a removed id");
+    assertEquals(PgSegmentState.ENOENT, Classifier.fromErrno(Errno.EINVAL));
+    assertEquals(PgSegmentState.FOREIGN, Classifier.fromErrno(Errno.EACCES));
+    assertEquals(PgSegmentState.ANALYSIS_FAILURE, Classifier.fromErrno(Errno.EPERM));
   }
 
   @Test

@@ -1,5 +1,9 @@
 package dev.pgipc.assess;
 
+import dev.pgipc.api.v1alpha1.PostmasterStatus;
+import dev.pgipc.api.v1alpha1.Verdict;
+import dev.pgipc.api.v1alpha1.InstanceState;
+import dev.pgipc.api.v1alpha1.PgSegmentState;
 import static dev.pgipc.fixtures.SnapshotBuilder.NOW;
 import static dev.pgipc.fixtures.SnapshotBuilder.header;
 import static dev.pgipc.fixtures.SnapshotBuilder.lock;
@@ -35,7 +39,7 @@ class PostgresStartTest {
     var a = assess(new SnapshotBuilder().asUser(0)
         .dataDir("/data", INO, null)
         .segment(15, KEY, 0600, 1, 0, read(header(777, INO)), NOW - 900, 200));
-    assertEquals(PgShmemState.FOREIGN, a.segment(15).pgState());
+    assertEquals(PgSegmentState.FOREIGN, a.segment(15).pgState());
     assertEquals(InstanceState.Stopped, a.instances().get(0).state());
     // readable and writable by others: PostgreSQL attaches it, sees its own header, and refuses
     var open = assess(new SnapshotBuilder().asUser(0)

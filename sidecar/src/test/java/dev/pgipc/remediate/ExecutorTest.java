@@ -1,5 +1,8 @@
 package dev.pgipc.remediate;
 
+import dev.pgipc.api.v1alpha1.ActionType;
+import dev.pgipc.api.v1alpha1.Outcome;
+import dev.pgipc.api.v1alpha1.RemediationPhase;
 import static dev.pgipc.fixtures.SnapshotBuilder.NOW;
 import static dev.pgipc.fixtures.SnapshotBuilder.header;
 import static dev.pgipc.fixtures.SnapshotBuilder.lock;
@@ -88,7 +91,7 @@ class ExecutorTest {
     RemediationResult r = executor(ipc, leak(), proc).execute(planFor(leak(), PlanOptions.defaults()), null, false);
     assertEquals(Outcome.Refused, r.outcomes().get(0).outcome());
     assertTrue(r.outcomes().get(0).reason().contains("no permission"), r.outcomes().get(0).reason());
-    assertEquals(RemediationResult.Phase.Refused, r.phase());
+    assertEquals(RemediationPhase.Refused, r.phase());
 
     Files.createDirectories(proc.resolve("101"));
     Files.writeString(proc.resolve("101/stat"), "101 (postgres) T 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 100 0 0");
@@ -192,7 +195,7 @@ class ExecutorTest {
     StubIpc ipc = new StubIpc();
     ipc.stat = stat(NOW - 950, 1);
     RemediationResult r = executor(ipc, orphan(), proc).execute(plan, null, true);
-    assertEquals(RemediationResult.Phase.Succeeded, r.phase(), r.outcomes().toString());
+    assertEquals(RemediationPhase.Succeeded, r.phase(), r.outcomes().toString());
     assertEquals("dry run: would send SIGTERM to [101] (SIGCONT if stopped; SIGKILL after 0 s if still alive)",
         r.outcomes().get(0).reason());
     // still attached by the orphan: judged as after its end, as the real run would go on

@@ -1,5 +1,6 @@
 package dev.pgipc.remediate;
 
+import dev.pgipc.api.v1alpha1.ActionType;
 import static dev.pgipc.fixtures.SnapshotBuilder.NOW;
 import static dev.pgipc.fixtures.SnapshotBuilder.header;
 import static dev.pgipc.fixtures.SnapshotBuilder.lock;

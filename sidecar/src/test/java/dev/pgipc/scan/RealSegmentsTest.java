@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pgipc.Scanner;
 import dev.pgipc.assess.Assessment;
-import dev.pgipc.assess.AttacherKind;
-import dev.pgipc.assess.InstanceState;
-import dev.pgipc.assess.PgShmemState;
+import dev.pgipc.api.v1alpha1.AttacherKind;
+import dev.pgipc.api.v1alpha1.InstanceState;
+import dev.pgipc.api.v1alpha1.PgSegmentState;
 import dev.pgipc.assess.SegmentAssessment;
-import dev.pgipc.assess.Verdict;
+import dev.pgipc.api.v1alpha1.Verdict;
 import dev.pgipc.ipc.NativeIpc;
 import dev.pgipc.testing.PgShmemHeaders;
 import dev.pgipc.testing.SegmentHolder;
@@ -65,19 +65,19 @@ class RealSegmentsTest {
         Assessment a = new Scanner(NativeIpc.get(), 30).scan(List.of(data));
 
         SegmentAssessment u = find(a, unattached);
-        assertEquals(PgShmemState.UNATTACHED, u.pgState());
+        assertEquals(PgSegmentState.UNATTACHED, u.pgState());
         assertEquals(Verdict.Reclaimable, u.verdict(), u.reason());
         assertEquals(data.toString(), u.dataDirectory());
 
         SegmentAssessment at = find(a, attached);
-        assertEquals(PgShmemState.ATTACHED, at.pgState());
+        assertEquals(PgSegmentState.ATTACHED, at.pgState());
         assertEquals(1, at.nattch());
         assertEquals(List.of(holder.pid()), at.attachers().stream().map(x -> x.pid()).toList());
         assertEquals(AttacherKind.OTHER, at.attachers().get(0).kind(), "a java process is never an orphaned backend");
         assertEquals(Verdict.InUse, at.verdict(), at.reason());
 
         SegmentAssessment o = find(a, otherDir);
-        assertEquals(PgShmemState.FOREIGN, o.pgState());
+        assertEquals(PgSegmentState.FOREIGN, o.pgState());
         assertEquals(Verdict.Reclaimable, o.verdict(), "another data directory's segment is a leak: " + o.reason());
         assertNull(o.dataDirectory());
         assertEquals(1 << 20, o.sizeBytes());

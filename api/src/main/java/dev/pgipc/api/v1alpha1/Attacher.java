@@ -1,5 +1,7 @@
 package dev.pgipc.api.v1alpha1;
 
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.Min;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
@@ -19,6 +21,16 @@ public class Attacher {
 
   @JsonPropertyDescription("true if verified as a backend of a dead postmaster")
   private Boolean orphan;
+
+  private Integer ppid;
+  @Size(max = 64)
+  @JsonPropertyDescription("process name from /proc/<pid>/stat")
+  private String comm;
+  @JsonPropertyDescription("why the process is or is not in the way")
+  private AttacherKind kind;
+  @Min(0)
+  @JsonPropertyDescription("how many times it maps the segment")
+  private Integer attachments;
 
   public Integer getPid() {
     return pid;
@@ -50,5 +62,37 @@ public class Attacher {
 
   public void setOrphan(Boolean orphan) {
     this.orphan = orphan;
+  }
+
+  public Integer getPpid() {
+    return ppid;
+  }
+
+  public void setPpid(Integer ppid) {
+    this.ppid = ppid;
+  }
+
+  public String getComm() {
+    return comm;
+  }
+
+  public void setComm(String comm) {
+    this.comm = comm;
+  }
+
+  public AttacherKind getKind() {
+    return kind;
+  }
+
+  public void setKind(AttacherKind kind) {
+    this.kind = kind;
+  }
+
+  public Integer getAttachments() {
+    return attachments;
+  }
+
+  public void setAttachments(Integer attachments) {
+    this.attachments = attachments;
   }
 }

@@ -1,5 +1,6 @@
 package dev.pgipc.api.v1alpha1;
 
+import java.util.List;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
@@ -25,6 +26,14 @@ public class DsmReport {
 
   @Size(max = 1024)
   private String reason;
+
+  @JsonPropertyDescription("a DSM control segment (the list of a server's DSM segments)")
+  private Boolean controlSegment;
+  @JsonPropertyDescription("shmid of the main segment whose control segment names this file")
+  private Integer ownerShmid;
+  @Size(max = 1024)
+  @JsonPropertyDescription("visible processes that map the file")
+  private List<Integer> mappers;
 
   public String getPath() {
     return path;
@@ -64,5 +73,29 @@ public class DsmReport {
 
   public void setReason(String reason) {
     this.reason = reason;
+  }
+
+  public Boolean getControlSegment() {
+    return controlSegment;
+  }
+
+  public void setControlSegment(Boolean controlSegment) {
+    this.controlSegment = controlSegment;
+  }
+
+  public Integer getOwnerShmid() {
+    return ownerShmid;
+  }
+
+  public void setOwnerShmid(Integer ownerShmid) {
+    this.ownerShmid = ownerShmid;
+  }
+
+  public List<Integer> getMappers() {
+    return mappers;
+  }
+
+  public void setMappers(List<Integer> mappers) {
+    this.mappers = mappers;
   }
 }

@@ -1,5 +1,7 @@
 package dev.pgipc.api.v1alpha1;
 
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Max;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
@@ -31,6 +33,17 @@ public class InstanceReport {
 
   @Size(max = 1024)
   private String message;
+
+  @JsonPropertyDescription("PostgreSQL major version from PG_VERSION")
+  private Integer majorVersion;
+  @JsonPropertyDescription("what the PID in postmaster.pid is: NONE, ALIVE, DEAD, ZOMBIE, PID_REUSED, NOT_VISIBLE")
+  private PostmasterStatus postmaster;
+  @Min(0)
+  @Max(4294967295.0)
+  @JsonPropertyDescription("key of the segment that blocks the start")
+  private Long blockingKey;
+  @JsonPropertyDescription("shmid of the segment that blocks the start")
+  private Integer blockingShmid;
 
   public String getDataDirectory() {
     return dataDirectory;
@@ -86,5 +99,37 @@ public class InstanceReport {
 
   public void setMessage(String message) {
     this.message = message;
+  }
+
+  public Integer getMajorVersion() {
+    return majorVersion;
+  }
+
+  public void setMajorVersion(Integer majorVersion) {
+    this.majorVersion = majorVersion;
+  }
+
+  public PostmasterStatus getPostmaster() {
+    return postmaster;
+  }
+
+  public void setPostmaster(PostmasterStatus postmaster) {
+    this.postmaster = postmaster;
+  }
+
+  public Long getBlockingKey() {
+    return blockingKey;
+  }
+
+  public void setBlockingKey(Long blockingKey) {
+    this.blockingKey = blockingKey;
+  }
+
+  public Integer getBlockingShmid() {
+    return blockingShmid;
+  }
+
+  public void setBlockingShmid(Integer blockingShmid) {
+    this.blockingShmid = blockingShmid;
   }
 }

@@ -3,10 +3,11 @@ package dev.pgipc.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import dev.pgipc.api.WireEnums;
 
-/** State of one PostgreSQL instance (data directory) as the sidecar sees it. */
+/** The state of one data directory's PostgreSQL, as far as IPC tells (docs/contract.md, "Instances"). */
 public enum InstanceState {
   Running,
   Stopped,
+  /** PostgreSQL's own start would fail now; the message is its FATAL text. */
   StartBlocked,
   Unknown;
 

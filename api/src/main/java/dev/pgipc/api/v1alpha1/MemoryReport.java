@@ -30,6 +30,11 @@ public class MemoryReport {
   @JsonPropertyDescription("oom_kill count from memory.events")
   private Long oomKills;
 
+  @JsonPropertyDescription("cgroup version (1 or 2)")
+  private Integer cgroupVersion;
+  @JsonPropertyDescription("shared memory charged to the cgroup (memory.stat shmem)")
+  private Long cgroupShmemBytes;
+
   public Long getSegmentBytes() {
     return segmentBytes;
   }
@@ -84,5 +89,21 @@ public class MemoryReport {
 
   public void setOomKills(Long oomKills) {
     this.oomKills = oomKills;
+  }
+
+  public Integer getCgroupVersion() {
+    return cgroupVersion;
+  }
+
+  public void setCgroupVersion(Integer cgroupVersion) {
+    this.cgroupVersion = cgroupVersion;
+  }
+
+  public Long getCgroupShmemBytes() {
+    return cgroupShmemBytes;
+  }
+
+  public void setCgroupShmemBytes(Long cgroupShmemBytes) {
+    this.cgroupShmemBytes = cgroupShmemBytes;
   }
 }

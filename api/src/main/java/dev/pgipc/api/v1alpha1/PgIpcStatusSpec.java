@@ -1,5 +1,7 @@
 package dev.pgipc.api.v1alpha1;
 
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Max;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
@@ -15,6 +17,11 @@ public class PgIpcStatusSpec {
   @JsonPropertyDescription("the remediation requested from the sidecar; absent when none is pending")
   private RemediationRequest remediation;
 
+  @Min(0)
+  @Max(86400)
+  @JsonPropertyDescription("the policy's safety.minStaleSeconds, applied by the sidecar's judgement: how long uncertain evidence must hold unchanged; absent: 30")
+  private Integer minStaleSeconds;
+
   public PolicyRef getPolicyRef() {
     return policyRef;
   }
@@ -29,5 +36,13 @@ public class PgIpcStatusSpec {
 
   public void setRemediation(RemediationRequest remediation) {
     this.remediation = remediation;
+  }
+
+  public Integer getMinStaleSeconds() {
+    return minStaleSeconds;
+  }
+
+  public void setMinStaleSeconds(Integer minStaleSeconds) {
+    this.minStaleSeconds = minStaleSeconds;
   }
 }

@@ -51,6 +51,10 @@ public class PgIpcStatusStatus extends ConditionedStatus {
   @JsonPropertyDescription("outcome of the remediation named in spec.remediation.id")
   private RemediationReport remediation;
 
+  @Size(max = 64)
+  @JsonPropertyDescription("what the scan could not read or judge, one line each")
+  private List<String> warnings;
+
   public String getObservedAt() {
     return observedAt;
   }
@@ -113,5 +117,13 @@ public class PgIpcStatusStatus extends ConditionedStatus {
 
   public void setRemediation(RemediationReport remediation) {
     this.remediation = remediation;
+  }
+
+  public List<String> getWarnings() {
+    return warnings;
+  }
+
+  public void setWarnings(List<String> warnings) {
+    this.warnings = warnings;
   }
 }

@@ -36,6 +36,10 @@ public class PolicyActions {
   @JsonPropertyDescription("evict the pod (fresh IPC namespace) after this many failed remediations; 0 = never")
   private Integer deletePodAfterFailedAttempts = 0;
 
+  @Default("true")
+  @JsonPropertyDescription("remove PostgreSQL semaphore sets whose creating postmaster is verified dead")
+  private Boolean removeSemaphoreSets = true;
+
   public Boolean getRemoveOrphanedSegments() {
     return removeOrphanedSegments;
   }
@@ -82,5 +86,13 @@ public class PolicyActions {
 
   public void setDeletePodAfterFailedAttempts(Integer deletePodAfterFailedAttempts) {
     this.deletePodAfterFailedAttempts = deletePodAfterFailedAttempts;
+  }
+
+  public Boolean getRemoveSemaphoreSets() {
+    return removeSemaphoreSets;
+  }
+
+  public void setRemoveSemaphoreSets(Boolean removeSemaphoreSets) {
+    this.removeSemaphoreSets = removeSemaphoreSets;
   }
 }

@@ -58,6 +58,24 @@ public class SegmentReport {
   @JsonPropertyDescription("true if this segment keeps a postmaster from starting")
   private Boolean blocksStart;
 
+  @JsonPropertyDescription("true once IPC_RMID marked it for destruction: the memory stays until the last detach")
+  private Boolean removed;
+  @JsonPropertyDescription("the segment begins with PostgreSQL's shared memory header")
+  private Boolean postgres;
+  @JsonPropertyDescription("creator PID written in PostgreSQL's header (the postmaster's PID as it numbers itself)")
+  private Integer headerCreatorPid;
+  @Size(max = 4096)
+  @JsonPropertyDescription("data directory named by the header's device and inode, even where no data directory was given")
+  private String headerDataDirectory;
+  @Min(0)
+  @JsonPropertyDescription("attachments no visible process accounts for (another PID or IPC namespace)")
+  private Integer hiddenAttachments;
+  @Min(0)
+  @JsonPropertyDescription("bytes the segment keeps in memory, with huge-page rounding")
+  private Long heldBytes;
+  @JsonPropertyDescription("whether the creator (shm_cpid) is alive, dead or not visible from the sidecar")
+  private CreatorStatus creator;
+
   public Long getKey() {
     return key;
   }
@@ -160,5 +178,61 @@ public class SegmentReport {
 
   public void setBlocksStart(Boolean blocksStart) {
     this.blocksStart = blocksStart;
+  }
+
+  public Boolean getRemoved() {
+    return removed;
+  }
+
+  public void setRemoved(Boolean removed) {
+    this.removed = removed;
+  }
+
+  public Boolean getPostgres() {
+    return postgres;
+  }
+
+  public void setPostgres(Boolean postgres) {
+    this.postgres = postgres;
+  }
+
+  public Integer getHeaderCreatorPid() {
+    return headerCreatorPid;
+  }
+
+  public void setHeaderCreatorPid(Integer headerCreatorPid) {
+    this.headerCreatorPid = headerCreatorPid;
+  }
+
+  public String getHeaderDataDirectory() {
+    return headerDataDirectory;
+  }
+
+  public void setHeaderDataDirectory(String headerDataDirectory) {
+    this.headerDataDirectory = headerDataDirectory;
+  }
+
+  public Integer getHiddenAttachments() {
+    return hiddenAttachments;
+  }
+
+  public void setHiddenAttachments(Integer hiddenAttachments) {
+    this.hiddenAttachments = hiddenAttachments;
+  }
+
+  public Long getHeldBytes() {
+    return heldBytes;
+  }
+
+  public void setHeldBytes(Long heldBytes) {
+    this.heldBytes = heldBytes;
+  }
+
+  public CreatorStatus getCreator() {
+    return creator;
+  }
+
+  public void setCreator(CreatorStatus creator) {
+    this.creator = creator;
   }
 }

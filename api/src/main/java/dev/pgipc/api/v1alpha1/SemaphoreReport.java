@@ -28,6 +28,11 @@ public class SemaphoreReport {
   @Size(max = 1024)
   private String reason;
 
+  @Min(0)
+  private Integer nsems;
+  @JsonPropertyDescription("PID of the last semaphore's last operation: the creating postmaster for PostgreSQL's sets")
+  private Integer lastPid;
+
   public Long getKey() {
     return key;
   }
@@ -66,5 +71,21 @@ public class SemaphoreReport {
 
   public void setReason(String reason) {
     this.reason = reason;
+  }
+
+  public Integer getNsems() {
+    return nsems;
+  }
+
+  public void setNsems(Integer nsems) {
+    this.nsems = nsems;
+  }
+
+  public Integer getLastPid() {
+    return lastPid;
+  }
+
+  public void setLastPid(Integer lastPid) {
+    this.lastPid = lastPid;
   }
 }

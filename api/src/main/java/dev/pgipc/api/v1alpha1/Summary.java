@@ -39,6 +39,9 @@ public class Summary {
       + "(each list is bounded; blocking and stale entries are kept first); absent when none")
   private Integer omitted;
 
+  @JsonPropertyDescription("true when something blocks a start or is stale")
+  private Boolean needsAttention;
+
   public Integer getSegments() {
     return segments;
   }
@@ -93,5 +96,13 @@ public class Summary {
 
   public void setOmitted(Integer omitted) {
     this.omitted = omitted;
+  }
+
+  public Boolean getNeedsAttention() {
+    return needsAttention;
+  }
+
+  public void setNeedsAttention(Boolean needsAttention) {
+    this.needsAttention = needsAttention;
   }
 }

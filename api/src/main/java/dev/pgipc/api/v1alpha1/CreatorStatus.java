@@ -1,4 +1,4 @@
-package dev.pgipc.assess;
+package dev.pgipc.api.v1alpha1;
 
 /** Whether the process that created a segment (its postmaster) still exists. */
 public enum CreatorStatus {

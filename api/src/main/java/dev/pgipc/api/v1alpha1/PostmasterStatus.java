@@ -1,4 +1,4 @@
-package dev.pgipc.assess;
+package dev.pgipc.api.v1alpha1;
 
 /** What the PID in postmaster.pid turned out to be. */
 public enum PostmasterStatus {

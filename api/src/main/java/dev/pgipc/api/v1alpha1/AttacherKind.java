@@ -1,4 +1,4 @@
-package dev.pgipc.assess;
+package dev.pgipc.api.v1alpha1;
 
 /** Why a process attached to a segment is, or is not, in the way. */
 public enum AttacherKind {
