@@ -1,7 +1,11 @@
 package dev.pgipc;
 
 import dev.pgipc.assess.Assessment;
+import dev.pgipc.api.v1alpha1.PolicyActions;
 import dev.pgipc.assess.Classifier;
+import dev.pgipc.plan.Plan;
+import dev.pgipc.plan.Rulebook;
+import dev.pgipc.report.StatusMapper;
 import dev.pgipc.ipc.Ipc;
 import dev.pgipc.remediate.Executor;
 import dev.pgipc.snapshot.HeaderProbeCache;
@@ -19,8 +23,7 @@ public final class Scanner {
   private final Ipc ipc;
   private final HeaderProbeCache probes;
   private final SnapshotReader reader;
-  private final Classifier classifier;
-  private final long minStaleSeconds;
+  private volatile long minStaleSeconds;
 
   /** A scanner that does not take /dev/shm to be private to the IPC namespace (the safe default). */
   public Scanner(Ipc ipc, long minStaleSeconds) {
@@ -33,7 +36,6 @@ public final class Scanner {
     this.minStaleSeconds = minStaleSeconds;
     this.probes = new HeaderProbeCache(ipc);
     this.reader = new SnapshotReader(ipc, probes, devShmPrivate);
-    this.classifier = new Classifier(minStaleSeconds);
   }
 
   public Snapshot snapshot(List<Path> dataDirs) {
@@ -41,7 +43,41 @@ public final class Scanner {
   }
 
   public Assessment scan(List<Path> dataDirs) {
-    return classifier.assess(snapshot(dataDirs));
+    return new Classifier(minStaleSeconds).assess(snapshot(dataDirs));
+  }
+
+  /**
+   * How long uncertain evidence must hold unchanged (docs/rules.md, "Waiting"). The sidecar takes it
+   * from its policy (PgIpcStatus spec.minStaleSeconds), so it may change between scans.
+   */
+  public void minStaleSeconds(long seconds) {
+    this.minStaleSeconds = Math.max(0, seconds);
+  }
+
+  public long minStaleSeconds() {
+    return minStaleSeconds;
+  }
+
+  /**
+   * The policy's switches (PgIpcPolicy spec.actions) as `pgipc clean`'s flags set them; the rest keep
+   * the policy's defaults. A segment held by orphans is asked for only together with ending them:
+   * without --terminate-orphans the executor could only refuse it.
+   */
+  public static PolicyActions switches(boolean terminateOrphans, boolean removeStaleLockFile) {
+    PolicyActions s = new PolicyActions();
+    s.setTerminateOrphanedBackends(terminateOrphans);
+    s.setRemoveOrphanedSegments(terminateOrphans);
+    s.setRemoveStaleLockFile(removeStaleLockFile);
+    return s;
+  }
+
+  /**
+   * A person's plan (`pgipc clean`): the assessment as the sidecar would report it, nothing left
+   * out, planned by the operator's rulebook acting on what blocks a start, without an attestation.
+   */
+  public static Plan plan(String id, Assessment a, PolicyActions switches) {
+    return Rulebook.plan(new Rulebook.Input(id, StatusMapper.complete().map(a, null, null, null), switches, true, null,
+        Rulebook.AttestationCheck.none("no attestation outside Kubernetes"), null, Integer.MAX_VALUE));
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.pgipc.e2e;
 
+import dev.pgipc.plan.Attestation;
 import static dev.pgipc.operator.Fixtures.crashLooping;
 import static dev.pgipc.operator.Fixtures.podStatus;
 import static dev.pgipc.operator.Fixtures.running;
@@ -17,8 +18,7 @@ import dev.pgipc.agent.MockApi;
 import dev.pgipc.api.v1alpha1.ActionType;
 import dev.pgipc.assess.Assessment;
 import dev.pgipc.remediate.Executor;
-import dev.pgipc.remediate.Plan;
-import dev.pgipc.remediate.PlanOptions;
+import dev.pgipc.plan.Plan;
 import dev.pgipc.remediate.RemediationResult;
 import dev.pgipc.api.v1alpha1.InstanceState;
 import dev.pgipc.api.v1alpha1.Mode;
@@ -187,7 +187,7 @@ class CrashLoopEndToEndTest {
     }
 
     @Override
-    public RemediationResult execute(Plan plan, PlanOptions.Attestation attestation, boolean dryRun,
+    public RemediationResult execute(Plan plan, Attestation attestation, boolean dryRun,
         Executor.Listener listener) {
       return engine.execute(plan, attestation, dryRun, listener);
     }

@@ -97,6 +97,7 @@ public final class Fixtures {
     s.setBlocksStart(blocksStart);
     s.setAttachers(new ArrayList<>(List.of(attachers)));
     s.setReason(verdict + " in test");
+    s.setPostgres(verdict != Verdict.Foreign);
     return s;
   }
 

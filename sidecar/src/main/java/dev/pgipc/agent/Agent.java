@@ -1,5 +1,7 @@
 package dev.pgipc.agent;
 
+import dev.pgipc.report.StatusMapper;
+import dev.pgipc.report.LastRemediation;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pgipc.api.v1alpha1.PgIpcStatusStatus;
 import dev.pgipc.assess.Assessment;
@@ -158,6 +160,7 @@ public final class Agent implements AutoCloseable {
     long t0 = System.nanoTime();
     Assessment a;
     try {
+      engine.minStaleSeconds(minStaleSeconds());
       a = engine.scan();
     } catch (RuntimeException | LinkageError e) {
       log.transition("scan", "failing", true, "scan failed: " + AgentLog.describe(e) + "; retrying every "
@@ -238,6 +241,13 @@ public final class Agent implements AutoCloseable {
       recorder.nudge();
       publishPending |= lastAssessment != null;
     }
+  }
+
+  /** The policy's safety.minStaleSeconds from the PgIpcStatus spec; until it is there, the configured one. */
+  private long minStaleSeconds() {
+    GenericKubernetesResource o = watch.latest();
+    JsonNode v = o == null ? null : Json.tree(o).path("spec").path("minStaleSeconds");
+    return v != null && v.canConvertToLong() && v.asLong() >= 0 ? v.asLong() : config.minStaleSeconds();
   }
 
   // ---------------------------------------------------------------- remediation

@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  *
  * @param podName the pod, and the name of its PgIpcStatus (the operator creates it with that name)
  * @param pgdata the data directory segments are judged against (docs/contract.md, "Verdicts")
- * @param minStaleSeconds how long an unattached segment whose creator is invisible must stay unchanged
+ * @param minStaleSeconds the staleness wait used until the policy's arrives (tests set it; in a pod it is 30)
  * @param port metrics and health endpoints; 0 picks a free port (tests)
  * @param grace SIGTERM-to-SIGKILL grace for TerminateBackends
  * @param devShmPrivate /dev/shm is the pod's own (a memory emptyDir or the runtime's per-pod tmpfs),
@@ -36,6 +36,8 @@ public record AgentConfig(
   public static final String PGDATA = "PGDATA";
   public static final String SCAN_INTERVAL = "PGIPC_SCAN_INTERVAL_SECONDS";
   public static final String MIN_STALE = "PGIPC_MIN_STALE_SECONDS";
+  /** Until the policy's safety.minStaleSeconds arrives in the PgIpcStatus spec (the policy's own default). */
+  public static final long DEFAULT_MIN_STALE_SECONDS = 30;
   public static final String PORT = "PGIPC_PORT";
   public static final String GRACE = "PGIPC_GRACE_SECONDS";
   public static final String DEV_SHM_PRIVATE = "PGIPC_DEV_SHM_PRIVATE";
@@ -54,9 +56,9 @@ public record AgentConfig(
 
   /** Values given on the command line; null means "not given, use the environment or the default". */
   public record Overrides(String podName, String namespace, String pgdata, String scanIntervalSeconds,
-      String minStaleSeconds, String port, String graceSeconds) {
+      String port, String graceSeconds) {
     public static Overrides none() {
-      return new Overrides(null, null, null, null, null, null, null);
+      return new Overrides(null, null, null, null, null, null);
     }
   }
 
@@ -95,7 +97,12 @@ public record AgentConfig(
       throw new Invalid(PGDATA + " '" + pgdata + "' must be an absolute path");
     }
     long interval = number(SCAN_INTERVAL, first(cli.scanIntervalSeconds(), fromEnv.apply(SCAN_INTERVAL)), 10, 1, 86_400);
-    long minStale = number(MIN_STALE, first(cli.minStaleSeconds(), fromEnv.apply(MIN_STALE)), 30, 0, 86_400);
+    if (fromEnv.apply(MIN_STALE) != null) {
+      // one setting per concept: the policy's, carried to the sidecar in its PgIpcStatus spec
+      throw new Invalid(MIN_STALE + " is not read any more: set safety.minStaleSeconds in the PgIpcPolicy (it reaches"
+          + " the sidecar through its PgIpcStatus; default " + DEFAULT_MIN_STALE_SECONDS + ")");
+    }
+    long minStale = DEFAULT_MIN_STALE_SECONDS;
     long port = number(PORT, first(cli.port(), fromEnv.apply(PORT)), 9188, 0, 65_535);
     long grace = number(GRACE, first(cli.graceSeconds(), fromEnv.apply(GRACE)), 10, 0, 3_600);
     String shm = fromEnv.apply(DEV_SHM_PRIVATE);

@@ -1,10 +1,10 @@
 package dev.pgipc.agent;
 
+import dev.pgipc.plan.Attestation;
 import dev.pgipc.Scanner;
 import dev.pgipc.assess.Assessment;
 import dev.pgipc.remediate.Executor;
-import dev.pgipc.remediate.Plan;
-import dev.pgipc.remediate.PlanOptions;
+import dev.pgipc.plan.Plan;
 import dev.pgipc.remediate.RemediationResult;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,12 +27,17 @@ public final class IpcEngine implements Engine {
   }
 
   @Override
+  public void minStaleSeconds(long seconds) {
+    scanner.minStaleSeconds(seconds);
+  }
+
+  @Override
   public Assessment scan() {
     return scanner.scan(dataDirs);
   }
 
   @Override
-  public RemediationResult execute(Plan plan, PlanOptions.Attestation attestation, boolean dryRun, Executor.Listener listener) {
+  public RemediationResult execute(Plan plan, Attestation attestation, boolean dryRun, Executor.Listener listener) {
     return scanner.executor(dataDirs, grace, listener).execute(plan, attestation, dryRun);
   }
 }

@@ -1,5 +1,8 @@
 package dev.pgipc.agent;
 
+import dev.pgipc.plan.Attestation;
+import dev.pgipc.report.StatusMapper;
+import dev.pgipc.report.LastRemediation;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pgipc.api.Conditions;
 import dev.pgipc.api.v1alpha1.RemediationAction;
@@ -8,9 +11,8 @@ import dev.pgipc.api.v1alpha1.RemediationReport;
 import dev.pgipc.remediate.ActionOutcome;
 import dev.pgipc.api.v1alpha1.ActionType;
 import dev.pgipc.api.v1alpha1.Outcome;
-import dev.pgipc.remediate.Plan;
-import dev.pgipc.remediate.PlanOptions;
-import dev.pgipc.remediate.PlannedAction;
+import dev.pgipc.plan.Plan;
+import dev.pgipc.plan.PlannedAction;
 import dev.pgipc.remediate.RemediationResult;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -40,7 +42,7 @@ public final class Remediations {
    *
    * @param attestationProblem why a given attestation was ignored, or null
    */
-  public record Request(String id, boolean dryRun, PlanOptions.Attestation attestation, String attestationProblem,
+  public record Request(String id, boolean dryRun, Attestation attestation, String attestationProblem,
       List<Slot> slots) {
     public Plan plan() {
       return new Plan(id, slots.stream().filter(s -> s.planned() != null).map(Slot::planned).toList(), List.of());
@@ -68,7 +70,7 @@ public final class Remediations {
     String id = request.path("id").asText(null);
     // Dry run is the default everywhere (docs/contract.md, safety rule 6): only an explicit false applies.
     boolean dryRun = !(request.path("dryRun").isBoolean() && !request.path("dryRun").asBoolean());
-    PlanOptions.Attestation attestation = null;
+    Attestation attestation = null;
     String problem = null;
     JsonNode att = request.path("attestation");
     if (att.isObject()) {
@@ -79,7 +81,7 @@ public final class Remediations {
         if (at == null) {
           problem = "attestation ignored: since '" + since + "' is not an RFC 3339 time";
         } else {
-          attestation = new PlanOptions.Attestation(true, at.toEpochMilli());
+          attestation = new Attestation(true, at.toEpochMilli());
         }
       }
     }
@@ -122,37 +124,8 @@ public final class Remediations {
     if (a == null) {
       return new Slot(null, rawType, "malformed " + rawType + " action: " + Json.string(node));
     }
-    String missing = missingIdentity(type, a);
-    if (missing != null) {
-      return new Slot(null, rawType, missing);
-    }
-    Integer key = a.getKey() == null ? null : (int) a.getKey().longValue();
-    String path = a.getPath() == null ? null : Path.of(a.getPath()).normalize().toString();
-    return new Slot(new PlannedAction(type, a.getShmid(), key, a.getCtime(), a.getSemid(), a.getPids(), path,
-        a.getReason() == null ? "requested by the operator" : a.getReason()), rawType, null);
-  }
-
-  /**
-   * The identity the executor re-verifies against (docs/contract.md, safety rule 3); without it an action could hit
-   * whatever now has that id. Mirrors the CRD's CEL rules, which an API server without CEL (or an
-   * older CRD) would not enforce.
-   */
-  static String missingIdentity(ActionType type, RemediationAction a) {
-    if (a.getKey() != null && (a.getKey() < 0 || a.getKey() > 0xFFFF_FFFFL)) {
-      return "key " + a.getKey() + " is not an unsigned 32-bit number";
-    }
-    return switch (type) {
-      case RemoveSegment -> a.getShmid() == null || a.getKey() == null || a.getCtime() == null
-          ? "RemoveSegment needs shmid, key and ctime to re-verify the segment's identity" : null;
-      case TerminateBackends -> a.getShmid() == null || a.getKey() == null || a.getCtime() == null
-          || a.getPids() == null || a.getPids().isEmpty()
-          ? "TerminateBackends needs the segment's shmid, key and ctime and the pids verified orphaned" : null;
-      case RemoveSemaphoreSet -> a.getSemid() == null || a.getKey() == null || a.getPids() == null || a.getPids().isEmpty()
-          ? "RemoveSemaphoreSet needs semid, key and the creator's pid" : null;
-      case RemoveDsmFile, RemoveStaleLockFile -> a.getPath() == null || !a.getPath().startsWith("/")
-          || !Path.of(a.getPath()).normalize().toString().equals(a.getPath())
-          ? type + " needs an absolute, normalized path" : null;
-    };
+    PlannedAction.FromRequest read = PlannedAction.fromRequest(type, a);
+    return new Slot(read.action(), rawType, read.refusal());
   }
 
   /** The executor's outcomes and the refusals made here, in the order requested. */

@@ -2,8 +2,8 @@ package dev.pgipc.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgipc.remediate.ActionOutcome;
-import dev.pgipc.remediate.Plan;
-import dev.pgipc.remediate.PlannedAction;
+import dev.pgipc.plan.Plan;
+import dev.pgipc.plan.PlannedAction;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -5,10 +5,9 @@ import dev.pgipc.Scanner;
 import dev.pgipc.assess.Assessment;
 import dev.pgipc.remediate.ActionOutcome;
 import dev.pgipc.remediate.Executor;
-import dev.pgipc.remediate.Plan;
-import dev.pgipc.remediate.PlanOptions;
-import dev.pgipc.remediate.PlannedAction;
-import dev.pgipc.remediate.Planner;
+import dev.pgipc.plan.Plan;
+import java.util.UUID;
+import dev.pgipc.plan.PlannedAction;
 import dev.pgipc.remediate.RemediationResult;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -59,10 +58,7 @@ final class CleanCommand implements Callable<Integer> {
     }
     Scanner scanner = options.scanner();
     Assessment before = scanner.scan(dirs);
-    PlanOptions planOptions = PlanOptions.defaults()
-        .withTerminateOrphans(terminateOrphans)
-        .withRemoveStaleLockFile(removeStaleLockFile);
-    Plan plan = new Planner(options.minStaleSeconds).plan(before, planOptions);
+    Plan plan = Scanner.plan(UUID.randomUUID().toString().substring(0, 8), before, Scanner.switches(terminateOrphans, removeStaleLockFile));
     PrintWriter out = spec.commandLine().getOut();
     try (AuditLog audit = AuditLog.open(auditLog)) {
       audit.notPlanned(plan);

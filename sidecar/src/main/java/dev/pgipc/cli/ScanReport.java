@@ -1,5 +1,6 @@
 package dev.pgipc.cli;
 
+import dev.pgipc.report.StatusMapper;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -20,9 +21,10 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * What `pgipc scan` prints: a table for people and a JSON document for programs. The JSON field
- * names are a contract (top-level instances and segments; each segment's key, shmid, sizeBytes,
- * nattch, verdict and attachers[].pid): add fields, never rename them.
+ * What `pgipc scan` prints: a table for people, and for programs the same report the sidecar writes
+ * into {@code PgIpcStatus.status} ({@link StatusMapper#complete()}: one shape, nothing left out).
+ * Its field names are a contract (top-level instances and segments; each segment's key, shmid,
+ * sizeBytes, nattch, verdict and attachers[].pid): add fields, never rename them.
  */
 public final class ScanReport {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -31,135 +33,10 @@ public final class ScanReport {
 
   public static String json(Assessment a) {
     try {
-      return JSON.writeValueAsString(document(a));
+      return JSON.writeValueAsString(StatusMapper.complete().map(a, null, null, null));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  public static Map<String, Object> document(Assessment a) {
-    Map<String, Object> doc = new LinkedHashMap<>();
-    doc.put("takenAt", Instant.ofEpochMilli(a.takenAtEpochMillis()).toString());
-    doc.put("instances", a.instances().stream().map(ScanReport::instance).toList());
-    doc.put("segments", a.segments().stream().map(ScanReport::segment).toList());
-    doc.put("dsm", a.dsm().stream().map(ScanReport::dsm).toList());
-    doc.put("semaphores", a.semaphores().stream().map(ScanReport::semaphore).toList());
-    doc.put("memory", memory(a.memory()));
-    doc.put("summary", summary(a));
-    doc.put("warnings", a.warnings());
-    return doc;
-  }
-
-  private static Map<String, Object> instance(InstanceAssessment i) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("dataDirectory", i.dataDirectory());
-    m.put("majorVersion", i.majorVersion());
-    m.put("postmasterPid", i.postmasterPid());
-    m.put("postmaster", i.postmaster().name());
-    m.put("postmasterStatus", i.postmasterStatusLine());
-    m.put("state", i.state().name());
-    m.put("reason", i.reason());
-    m.put("message", i.message());
-    m.put("blockingKey", i.blockingKey());
-    m.put("blockingShmid", i.blockingShmid());
-    return m;
-  }
-
-  private static Map<String, Object> segment(SegmentAssessment s) {
-    var st = s.observation().stat();
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("key", st.key());
-    m.put("keyHex", String.format("0x%08x", st.key()));
-    m.put("shmid", st.shmid());
-    m.put("sizeBytes", st.sizeBytes());
-    m.put("heldBytes", s.heldBytes());
-    m.put("nattch", st.nattch());
-    m.put("ownerUid", st.uid());
-    m.put("creatorPid", st.cpid());
-    m.put("creator", s.creator().name());
-    m.put("ctime", st.ctime());
-    m.put("removed", st.markedForDestruction());
-    m.put("postgres", s.header() != null && s.header().isPostgres());
-    m.put("headerCreatorPid", s.header() != null && s.header().isPostgres() ? s.header().creatorPid() : null);
-    m.put("dataDirectory", s.dataDirectory());
-    m.put("headerDataDirectory", s.headerDataDir() == null ? null : s.headerDataDir().toString());
-    m.put("pgState", s.pgState() == null ? null : s.pgState().name());
-    m.put("verdict", s.verdict().name());
-    m.put("reason", s.reason());
-    m.put("blocksStart", s.blocksStart());
-    m.put("hiddenAttachments", s.hiddenAttachments());
-    m.put("attachers", s.attachers().stream().map(ScanReport::attacher).toList());
-    return m;
-  }
-
-  private static Map<String, Object> attacher(Attacher a) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("pid", a.pid());
-    m.put("ppid", a.ppid());
-    m.put("state", String.valueOf(a.state()));
-    m.put("comm", a.comm());
-    m.put("role", a.role());
-    m.put("kind", a.kind().name());
-    m.put("orphan", a.isOrphan());
-    m.put("attachments", a.attachments());
-    return m;
-  }
-
-  private static Map<String, Object> dsm(DsmAssessment d) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("path", d.file().path());
-    m.put("handle", d.file().handle());
-    m.put("sizeBytes", d.file().sizeBytes());
-    m.put("controlSegment", d.file().isControlSegment());
-    m.put("ownerShmid", d.ownerShmid());
-    m.put("mappers", d.mappers());
-    m.put("verdict", d.verdict().name());
-    m.put("reason", d.reason());
-    return m;
-  }
-
-  private static Map<String, Object> semaphore(SemaphoreAssessment s) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("key", s.set().key());
-    m.put("semid", s.set().semid());
-    m.put("nsems", s.set().nsems());
-    m.put("lastPid", s.set().lastPid());
-    m.put("verdict", s.verdict().name());
-    m.put("reason", s.reason());
-    return m;
-  }
-
-  private static Map<String, Object> memory(MemorySummary mem) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("segmentBytes", mem.segmentBytes());
-    m.put("reclaimableBytes", mem.reclaimableBytes());
-    m.put("orphanedBytes", mem.orphanedBytes());
-    m.put("dsmBytes", mem.dsmBytes());
-    CgroupMemory c = mem.cgroup();
-    if (c != null) {
-      Map<String, Object> cg = new LinkedHashMap<>();
-      cg.put("version", c.version());
-      cg.put("currentBytes", c.currentBytes());
-      cg.put("limitBytes", c.limitBytes() < 0 ? null : c.limitBytes());
-      cg.put("shmemBytes", c.shmemBytes());
-      cg.put("oomKills", c.oomKills());
-      m.put("cgroup", cg);
-    }
-    return m;
-  }
-
-  private static Map<String, Object> summary(Assessment a) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    Map<String, Long> byVerdict = new LinkedHashMap<>();
-    for (Verdict v : Verdict.values()) {
-      byVerdict.put(v.name(), a.segments().stream().filter(s -> s.verdict() == v).count());
-    }
-    m.put("segments", a.segments().size());
-    m.put("segmentsByVerdict", byVerdict);
-    m.put("blocking", a.segments().stream().filter(SegmentAssessment::blocksStart).count());
-    m.put("startBlocked", a.instances().stream().filter(i -> i.state().name().equals("StartBlocked")).count());
-    m.put("needsAttention", a.needsAttention());
-    return m;
   }
 
   // ---------------------------------------------------------------- text

@@ -35,11 +35,6 @@ final class SidecarCommand implements Callable<Integer> {
       description = "Seconds between scans (env PGIPC_SCAN_INTERVAL_SECONDS; default 10).")
   String scanInterval;
 
-  @Option(names = "--min-stale-seconds", paramLabel = "S",
-      description = "How long an unattached segment whose creator is not visible must stay unchanged before it counts "
-          + "as reclaimable (env PGIPC_MIN_STALE_SECONDS; default 30).")
-  String minStale;
-
   @Option(names = "--port", paramLabel = "PORT",
       description = "Port of /metrics, /healthz and /readyz (env PGIPC_PORT; default 9188).")
   String port;
@@ -53,7 +48,7 @@ final class SidecarCommand implements Callable<Integer> {
     AgentConfig config;
     try {
       config = AgentConfig.resolve(System.getenv(),
-          new AgentConfig.Overrides(podName, namespace, pgdata, scanInterval, minStale, port, grace));
+          new AgentConfig.Overrides(podName, namespace, pgdata, scanInterval, port, grace));
     } catch (AgentConfig.Invalid e) {
       throw new PgIpc.UserError(e.getMessage());
     }

@@ -1,5 +1,8 @@
 package dev.pgipc.remediate;
 
+import dev.pgipc.plan.Plan;
+import dev.pgipc.plan.PlannedAction;
+import dev.pgipc.plan.Attestation;
 import dev.pgipc.api.v1alpha1.Verdict;
 import dev.pgipc.api.v1alpha1.Outcome;
 import dev.pgipc.assess.Assessment;
@@ -65,7 +68,7 @@ public final class Executor {
     this.listener = listener;
   }
 
-  public RemediationResult execute(Plan plan, PlanOptions.Attestation attestation, boolean dryRun) {
+  public RemediationResult execute(Plan plan, Attestation attestation, boolean dryRun) {
     long started = System.currentTimeMillis();
     List<ActionOutcome> outcomes = new ArrayList<>();
     // dry run: segments whose orphaned backends the run would end, so their removal is judged as
@@ -90,7 +93,7 @@ public final class Executor {
   static final String DRY_RUN = "dry run: would ";
 
   /** @param wouldEnd null for a real run; in a dry run, segments whose orphans the run would end */
-  private ActionOutcome run(PlannedAction a, PlanOptions.Attestation attestation, Set<Integer> wouldEnd) {
+  private ActionOutcome run(PlannedAction a, Attestation attestation, Set<Integer> wouldEnd) {
     Assessment now = fresh.get();
     return switch (a.type()) {
       case TerminateBackends -> terminate(a, now, wouldEnd);
@@ -218,7 +221,7 @@ public final class Executor {
 
   // ---------------------------------------------------------------- RemoveSegment
 
-  private ActionOutcome removeSegment(PlannedAction a, Assessment now, PlanOptions.Attestation attestation,
+  private ActionOutcome removeSegment(PlannedAction a, Assessment now, Attestation attestation,
       Set<Integer> wouldEnd) {
     SegmentAssessment s = now.segment(a.shmid());
     String changed = identityChange(a, s == null ? null : s.observation().stat());

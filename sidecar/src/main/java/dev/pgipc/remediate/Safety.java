@@ -1,5 +1,6 @@
 package dev.pgipc.remediate;
 
+import dev.pgipc.plan.Attestation;
 import dev.pgipc.assess.Assessment;
 import dev.pgipc.assess.Attacher;
 import dev.pgipc.assess.DsmAssessment;
@@ -25,7 +26,7 @@ public final class Safety {
    * would only hide the key while the memory stays, and PostgreSQL's pid-file check would still
    * find the segment in use.
    */
-  public static String segmentRemoval(SegmentAssessment s, PlanOptions.Attestation attestation, long nowMillis, long minStaleSeconds) {
+  public static String segmentRemoval(SegmentAssessment s, Attestation attestation, long nowMillis, long minStaleSeconds) {
     if (s == null) {
       return "segment no longer exists";
     }
@@ -95,7 +96,7 @@ public final class Safety {
     return null;
   }
 
-  static String attestationRefusal(PlanOptions.Attestation attestation, long nowMillis, long minStaleSeconds) {
+  static String attestationRefusal(Attestation attestation, long nowMillis, long minStaleSeconds) {
     if (attestation == null || !attestation.noOtherContainerRunning()) {
       return "no attestation that no other container of the pod is running";
     }

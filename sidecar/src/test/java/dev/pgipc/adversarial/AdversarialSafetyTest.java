@@ -18,10 +18,9 @@ import dev.pgipc.remediate.ActionOutcome;
 import dev.pgipc.api.v1alpha1.ActionType;
 import dev.pgipc.remediate.Executor;
 import dev.pgipc.api.v1alpha1.Outcome;
-import dev.pgipc.remediate.Plan;
-import dev.pgipc.remediate.PlanOptions;
-import dev.pgipc.remediate.PlannedAction;
-import dev.pgipc.remediate.Planner;
+import dev.pgipc.plan.Plan;
+import dev.pgipc.api.v1alpha1.PolicyActions;
+import dev.pgipc.plan.PlannedAction;
 import dev.pgipc.remediate.RemediationResult;
 import dev.pgipc.snapshot.FileId;
 import dev.pgipc.testing.Procs;
@@ -568,7 +567,7 @@ class AdversarialSafetyTest {
       int which = r.nextInt(2);
       Scanner scanner = scanners[which];
       long minStale = which;
-      PlanOptions options = PlanOptions.defaults().withTerminateOrphans(true).withRemoveStaleLockFile(r.nextBoolean());
+      PolicyActions switches = Scanner.switches(true, r.nextBoolean());
       Duration grace = Duration.ofMillis(100 + r.nextInt(201));
       boolean concurrent = r.nextBoolean();
       boolean inline = r.nextBoolean();
@@ -576,7 +575,7 @@ class AdversarialSafetyTest {
       int delayMillis = r.nextInt(3) == 0 ? 0 : r.nextInt(250);
 
       Assessment assessment = scanner.scan(dirs);
-      Plan full = new Planner(minStale).plan(assessment, options);
+      Plan full = Scanner.plan("adv", assessment, switches);
       List<PlannedAction> ours = full.actions().stream().filter(this::ours).toList();
       Plan plan = new Plan(full.id(), ours, full.notPlanned());
       desc.add("plan: " + ours.stream().map(a -> a.type() + " " + a.target()).collect(Collectors.joining(", ")));

@@ -16,7 +16,7 @@ import dev.pgipc.ipc.ShmStat;
 import dev.pgipc.remediate.ActionOutcome;
 import dev.pgipc.api.v1alpha1.ActionType;
 import dev.pgipc.api.v1alpha1.Outcome;
-import dev.pgipc.remediate.Plan;
+import dev.pgipc.plan.Plan;
 import dev.pgipc.remediate.RemediationResult;
 import dev.pgipc.testing.Procs;
 import java.nio.file.Path;

@@ -7,10 +7,8 @@ import dev.pgipc.ipc.NativeIpc;
 import dev.pgipc.remediate.ActionOutcome;
 import dev.pgipc.api.v1alpha1.ActionType;
 import dev.pgipc.remediate.Executor;
-import dev.pgipc.remediate.Plan;
-import dev.pgipc.remediate.PlanOptions;
-import dev.pgipc.remediate.PlannedAction;
-import dev.pgipc.remediate.Planner;
+import dev.pgipc.plan.Plan;
+import dev.pgipc.plan.PlannedAction;
 import dev.pgipc.remediate.RemediationResult;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,7 +48,7 @@ final class Rig implements AutoCloseable {
 
   /** The plan for the lab's own objects, terminating orphans and removing stale lock files allowed. */
   Plan plan() {
-    Plan full = new Planner(0).plan(scan(), PlanOptions.defaults().withTerminateOrphans(true).withRemoveStaleLockFile(true));
+    Plan full = Scanner.plan("lab", scan(), Scanner.switches(true, true));
     List<PlannedAction> ours = full.actions().stream().filter(a -> switch (a.type()) {
       case TerminateBackends, RemoveSegment -> lab.segs.containsKey(a.shmid());
       case RemoveStaleLockFile -> Path.of(a.path()).startsWith(lab.root);

@@ -12,7 +12,7 @@ import dev.pgipc.assess.SegmentAssessment;
 import dev.pgipc.api.v1alpha1.Verdict;
 import dev.pgipc.remediate.ActionOutcome;
 import dev.pgipc.api.v1alpha1.ActionType;
-import dev.pgipc.remediate.Plan;
+import dev.pgipc.plan.Plan;
 import dev.pgipc.remediate.RemediationResult;
 import dev.pgipc.testing.Procs;
 import java.nio.file.Path;

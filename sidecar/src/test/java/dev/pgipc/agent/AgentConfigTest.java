@@ -34,12 +34,12 @@ class AgentConfigTest {
   @Test
   void environmentAndOptionsOptionsWin() {
     Map<String, String> e = new HashMap<>(POD);
-    e.putAll(env("PGIPC_SCAN_INTERVAL_SECONDS", "5", "PGIPC_MIN_STALE_SECONDS", "0", "PGIPC_PORT", "9999",
+    e.putAll(env("PGIPC_SCAN_INTERVAL_SECONDS", "5", "PGIPC_PORT", "9999",
         "PGIPC_GRACE_SECONDS", "3"));
-    AgentConfig c = AgentConfig.resolve(e, new AgentConfig.Overrides("pg-1", null, null, "7", null, null, null));
+    AgentConfig c = AgentConfig.resolve(e, new AgentConfig.Overrides("pg-1", null, null, "7", null, null));
     assertEquals("pg-1", c.podName());
     assertEquals(Duration.ofSeconds(7), c.scanInterval());
-    assertEquals(0, c.minStaleSeconds());
+    assertEquals(30, c.minStaleSeconds(), "until the policy's value arrives in the PgIpcStatus spec");
     assertEquals(9999, c.port());
     assertEquals(Duration.ofSeconds(3), c.grace());
     assertEquals(-1, c.memoryLimitBytes());
@@ -65,7 +65,7 @@ class AgentConfigTest {
     assertError(with("PGIPC_SCAN_INTERVAL_SECONDS", "ten"), "PGIPC_SCAN_INTERVAL_SECONDS 'ten' is not a whole number");
     assertError(with("PGIPC_SCAN_INTERVAL_SECONDS", "0"), "PGIPC_SCAN_INTERVAL_SECONDS 0 is out of range (1..86400)");
     assertError(with("PGIPC_PORT", "70000"), "PGIPC_PORT 70000 is out of range (0..65535)");
-    assertError(with("PGIPC_MIN_STALE_SECONDS", "-1"), "PGIPC_MIN_STALE_SECONDS -1 is out of range (0..86400)");
+    assertError(with("PGIPC_MIN_STALE_SECONDS", "5"), "PGIPC_MIN_STALE_SECONDS is not read any more: set safety.minStaleSeconds");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.pgipc.agent;
 
+import dev.pgipc.plan.Attestation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -20,8 +21,7 @@ import dev.pgipc.api.v1alpha1.Verdict;
 import dev.pgipc.assess.Assessment;
 import dev.pgipc.ipc.NativeIpc;
 import dev.pgipc.remediate.Executor;
-import dev.pgipc.remediate.Plan;
-import dev.pgipc.remediate.PlanOptions;
+import dev.pgipc.plan.Plan;
 import dev.pgipc.remediate.RemediationResult;
 import dev.pgipc.testing.PgShmemHeaders;
 import dev.pgipc.testing.SegmentHolder;
@@ -106,7 +106,7 @@ class AgentRemediationTest {
     }
 
     @Override
-    public RemediationResult execute(Plan plan, PlanOptions.Attestation attestation, boolean dryRun, Executor.Listener l) {
+    public RemediationResult execute(Plan plan, Attestation attestation, boolean dryRun, Executor.Listener l) {
       executions.incrementAndGet();
       return real.execute(plan, attestation, dryRun, l);
     }

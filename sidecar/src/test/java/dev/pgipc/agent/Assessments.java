@@ -15,16 +15,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Judged snapshots of a pod with PGDATA /data, for tests that need no real IPC. */
-final class Assessments {
-  static final String PGDATA = "/data";
-  static final long INO = 2229214;
-  static final int KEY = (int) INO;
+public final class Assessments {
+  public static final String PGDATA = "/data";
+  public static final long INO = 2229214;
+  public static final int KEY = (int) INO;
   private static final Classifier CLASSIFIER = new Classifier(30);
 
   private Assessments() {}
 
   /** A running server: its segment 15 is InUse. */
-  static Assessment running(long nowSeconds) {
+  public static Assessment running(long nowSeconds) {
     return CLASSIFIER.assess(runningBuilder(nowSeconds).build());
   }
 
@@ -37,12 +37,12 @@ final class Assessments {
   }
 
   /** Running, plus segment 16 of a data directory restored elsewhere: unattached, creator dead, Reclaimable. */
-  static Assessment runningWithLeak(long nowSeconds) {
+  public static Assessment runningWithLeak(long nowSeconds) {
     return CLASSIFIER.assess(runningBuilder(nowSeconds).segment(16, 0x7000_0001, 0, 555, read(header(555, 4242))).build());
   }
 
   /** The postmaster is dead and a stopped backend holds segment 15: the start is blocked. */
-  static Assessment blocked(long nowSeconds) {
+  public static Assessment blocked(long nowSeconds) {
     return CLASSIFIER.assess(new SnapshotBuilder().now(nowSeconds)
         .dataDir(PGDATA, INO, lock(100, 15, "ready"))
         .backend(101, 1, 'T', "checkpointer", INO)
@@ -51,7 +51,7 @@ final class Assessments {
   }
 
   /** Blocked, plus {@code foreign} non-PostgreSQL segments with lower shmids than the blocking one. */
-  static Assessment blockedAmongMany(long nowSeconds, int foreign) {
+  public static Assessment blockedAmongMany(long nowSeconds, int foreign) {
     Snapshot base = new SnapshotBuilder().now(nowSeconds)
         .dataDir(PGDATA, INO, lock(100, 100_000, "ready"))
         .backend(101, 1, 'T', "checkpointer", INO)

@@ -1,12 +1,12 @@
 package dev.pgipc.agent;
 
+import dev.pgipc.plan.Attestation;
 import dev.pgipc.assess.Assessment;
 import dev.pgipc.remediate.ActionOutcome;
 import dev.pgipc.remediate.Executor;
 import dev.pgipc.api.v1alpha1.Outcome;
-import dev.pgipc.remediate.Plan;
-import dev.pgipc.remediate.PlanOptions;
-import dev.pgipc.remediate.PlannedAction;
+import dev.pgipc.plan.Plan;
+import dev.pgipc.plan.PlannedAction;
 import dev.pgipc.remediate.RemediationResult;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +34,7 @@ final class FakeEngine implements Engine {
   }
 
   @Override
-  public synchronized RemediationResult execute(Plan plan, PlanOptions.Attestation attestation, boolean dryRun,
+  public synchronized RemediationResult execute(Plan plan, Attestation attestation, boolean dryRun,
       Executor.Listener listener) {
     executed.add(plan);
     List<ActionOutcome> outcomes = new ArrayList<>();

@@ -1,5 +1,7 @@
 package dev.pgipc.agent;
 
+import dev.pgipc.report.StatusMapper;
+import dev.pgipc.report.LastRemediation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

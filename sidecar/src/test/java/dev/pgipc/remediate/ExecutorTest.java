@@ -1,5 +1,9 @@
 package dev.pgipc.remediate;
 
+import dev.pgipc.Scanner;
+import dev.pgipc.api.v1alpha1.PolicyActions;
+import dev.pgipc.plan.Plan;
+import dev.pgipc.plan.PlannedAction;
 import dev.pgipc.api.v1alpha1.ActionType;
 import dev.pgipc.api.v1alpha1.Outcome;
 import dev.pgipc.api.v1alpha1.RemediationPhase;
@@ -79,8 +83,8 @@ class ExecutorTest {
     return new Executor(ipc, () -> fresh, proc, proc.resolve("shm"), 30, Duration.ofMillis(100), (id, o) -> { });
   }
 
-  Plan planFor(Assessment a, PlanOptions o) {
-    return new Planner(30).plan(a, o, "t");
+  Plan planFor(Assessment a, PolicyActions switches) {
+    return Scanner.plan("t", a, switches);
   }
 
   @Test
@@ -88,7 +92,7 @@ class ExecutorTest {
     StubIpc ipc = new StubIpc();
     ipc.stat = stat(NOW - 950, 0);
     ipc.removeErrno = Errno.EPERM;
-    RemediationResult r = executor(ipc, leak(), proc).execute(planFor(leak(), PlanOptions.defaults()), null, false);
+    RemediationResult r = executor(ipc, leak(), proc).execute(planFor(leak(), Scanner.switches(false, false)), null, false);
     assertEquals(Outcome.Refused, r.outcomes().get(0).outcome());
     assertTrue(r.outcomes().get(0).reason().contains("no permission"), r.outcomes().get(0).reason());
     assertEquals(RemediationPhase.Refused, r.phase());
@@ -98,7 +102,7 @@ class ExecutorTest {
     StubIpc noSignal = new StubIpc();
     noSignal.stat = stat(NOW - 950, 1);
     noSignal.killErrno = Errno.EPERM;
-    Plan plan = planFor(orphan(), PlanOptions.defaults().withTerminateOrphans(true));
+    Plan plan = planFor(orphan(), Scanner.switches(true, false));
     RemediationResult t = executor(noSignal, orphan(), proc).execute(plan, null, false);
     assertEquals(Outcome.Refused, t.outcomes().get(0).outcome());
     assertTrue(t.outcomes().get(0).reason().contains("no permission to signal"), t.outcomes().get(0).reason());
@@ -107,7 +111,7 @@ class ExecutorTest {
 
   @Test
   void aChangedIdentityRefusesBeforeAnythingIsRemoved(@TempDir Path proc) {
-    Plan plan = planFor(leak(), PlanOptions.defaults());
+    Plan plan = planFor(leak(), Scanner.switches(false, false));
     StubIpc recreated = new StubIpc();
     recreated.stat = stat(NOW - 1, 0); // removed and recreated: same shmid and key, another lifetime
     Assessment fresh = new Classifier(30).assess(new SnapshotBuilder()
@@ -128,7 +132,7 @@ class ExecutorTest {
 
   @Test
   void goneIsSkippedAndDryRunTouchesNothing(@TempDir Path proc) {
-    Plan plan = planFor(leak(), PlanOptions.defaults());
+    Plan plan = planFor(leak(), Scanner.switches(false, false));
     StubIpc gone = new StubIpc();
     gone.stat = stat(NOW - 950, 0);
     gone.removeErrno = Errno.EIDRM;
@@ -168,7 +172,7 @@ class ExecutorTest {
     Assessment inUse = new Classifier(30).assess(new SnapshotBuilder()
         .dataDir("/data", INO, lock(100, 15, "ready")).postmaster(100, INO)
         .segment(15, KEY, 1, 100, read(header(100, INO))).attach(100, 15).build());
-    Plan stale = planFor(leak(), PlanOptions.defaults()); // planned while it was a leak; a server took it since
+    Plan stale = planFor(leak(), Scanner.switches(false, false)); // planned while it was a leak; a server took it since
     StubIpc ipc = new StubIpc();
     ipc.stat = stat(NOW - 950, 1);
     ActionOutcome dry = executor(ipc, inUse, proc).execute(stale, null, true).outcomes().get(0);
@@ -189,7 +193,7 @@ class ExecutorTest {
   void aDryRunOfAnOrphanRemediationSaysWhatWouldHappenAndSignalsNobody(@TempDir Path proc) throws Exception {
     Files.createDirectories(proc.resolve("101"));
     Files.writeString(proc.resolve("101/stat"), "101 (postgres) T 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 100 0 0");
-    Plan plan = planFor(orphan(), PlanOptions.defaults().withTerminateOrphans(true));
+    Plan plan = planFor(orphan(), Scanner.switches(true, false));
     assertEquals(List.of(ActionType.TerminateBackends, ActionType.RemoveSegment),
         plan.actions().stream().map(PlannedAction::type).toList());
     StubIpc ipc = new StubIpc();
@@ -216,7 +220,7 @@ class ExecutorTest {
     Files.writeString(proc.resolve("101/stat"), "101 (postgres) T 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 50000 0 0");
     StubIpc ipc = new StubIpc();
     ipc.stat = stat(NOW - 950, 1);
-    Plan plan = planFor(orphan(), PlanOptions.defaults().withTerminateOrphans(true));
+    Plan plan = planFor(orphan(), Scanner.switches(true, false));
     RemediationResult r = executor(ipc, orphan(), proc).execute(plan, null, false);
     assertEquals(Outcome.Refused, r.outcomes().get(0).outcome());
     assertTrue(r.outcomes().get(0).reason().contains("PID was reused"), r.outcomes().get(0).reason());

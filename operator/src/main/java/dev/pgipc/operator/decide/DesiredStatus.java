@@ -15,7 +15,7 @@ import java.util.Map;
 
 /**
  * Pure, last step: the PgIpcStatus to write, if anything changed. The operator owns spec
- * (policyRef, remediation), its labels and the {@link PodState#ANNOTATION} annotation; status is
+ * (policyRef, minStaleSeconds, remediation), its labels and the {@link PodState#ANNOTATION} annotation; status is
  * the sidecar's and is carried over untouched (the update is optimistic-locked by resourceVersion).
  */
 public final class DesiredStatus {
@@ -34,15 +34,17 @@ public final class DesiredStatus {
   /**
    * The object to write, or null when nothing changes.
    *
+   * @param minStaleSeconds the policy's safety.minStaleSeconds: the sidecar judges with it
    * @param request the new request when {@code remediation} is Write
    */
-  static PgIpcStatus of(Pod pod, PgIpcStatus status, String policyName, PodState before, PodState after,
-      Remediation remediation, RemediationRequest request) {
+  static PgIpcStatus of(Pod pod, PgIpcStatus status, String policyName, int minStaleSeconds, PodState before,
+      PodState after, Remediation remediation, RemediationRequest request) {
     if (status == null) {
-      return create(pod, policyName, after);
+      return create(pod, policyName, minStaleSeconds, after);
     }
     PolicyRef ref = status.getSpec() == null ? null : status.getSpec().getPolicyRef();
-    boolean refChanged = ref == null || !policyName.equals(ref.getName());
+    boolean refChanged = ref == null || !policyName.equals(ref.getName())
+        || !Integer.valueOf(minStaleSeconds).equals(status.getSpec().getMinStaleSeconds());
     boolean stateChanged = !after.toJson().equals(before.toJson()) || !hasStateAnnotation(status);
     if (!refChanged && !stateChanged && remediation == Remediation.Keep) {
       return null;
@@ -52,6 +54,7 @@ public final class DesiredStatus {
       write.setSpec(new PgIpcStatusSpec());
     }
     write.getSpec().setPolicyRef(new PolicyRef(policyName));
+    write.getSpec().setMinStaleSeconds(minStaleSeconds);
     Map<String, String> labels = write.getMetadata().getLabels() == null ? new HashMap<>()
         : new HashMap<>(write.getMetadata().getLabels());
     labels.put(POLICY_LABEL, policyName);
@@ -80,7 +83,7 @@ public final class DesiredStatus {
   }
 
   /** A new PgIpcStatus, owned by the pod so that it goes with it. */
-  static PgIpcStatus create(Pod pod, String policyName, PodState st) {
+  static PgIpcStatus create(Pod pod, String policyName, int minStaleSeconds, PodState st) {
     PgIpcStatus s = new PgIpcStatus();
     ObjectMeta m = new ObjectMeta();
     m.setName(pod.getMetadata().getName());
@@ -102,6 +105,7 @@ public final class DesiredStatus {
     s.setMetadata(m);
     PgIpcStatusSpec spec = new PgIpcStatusSpec();
     spec.setPolicyRef(new PolicyRef(policyName));
+    spec.setMinStaleSeconds(minStaleSeconds);
     s.setSpec(spec);
     s.setStatus(null);
     return s;

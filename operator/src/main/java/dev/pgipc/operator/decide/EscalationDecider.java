@@ -1,5 +1,6 @@
 package dev.pgipc.operator.decide;
 
+import dev.pgipc.plan.Plan;
 import dev.pgipc.api.v1alpha1.Mode;
 import dev.pgipc.api.v1alpha1.PgIpcStatus;
 import dev.pgipc.operator.decide.PodDecision.Escalation;

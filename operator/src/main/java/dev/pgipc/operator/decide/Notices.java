@@ -1,6 +1,6 @@
 package dev.pgipc.operator.decide;
 
-import dev.pgipc.operator.plan.Plan;
+import dev.pgipc.plan.Plan;
 import dev.pgipc.operator.state.PodState;
 import java.util.List;
 

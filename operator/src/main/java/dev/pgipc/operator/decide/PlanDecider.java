@@ -1,17 +1,18 @@
 package dev.pgipc.operator.decide;
 
 import dev.pgipc.api.v1alpha1.PgIpcStatusStatus;
-import dev.pgipc.api.v1alpha1.RemediationAction;
 import dev.pgipc.api.v1alpha1.RemediationRequest;
 import dev.pgipc.operator.decide.PodDecision.NewRequest;
 import dev.pgipc.operator.detect.Detection;
 import dev.pgipc.operator.gate.Gates;
 import dev.pgipc.operator.plan.Attestor;
-import dev.pgipc.operator.plan.Plan;
-import dev.pgipc.operator.plan.Planner;
+import dev.pgipc.plan.Plan;
+import dev.pgipc.plan.PlannedAction;
+import dev.pgipc.plan.Rulebook;
+import dev.pgipc.plan.Rulebook.AttestationCheck;
+import dev.pgipc.api.v1alpha1.Attestation;
 import dev.pgipc.operator.state.PodState;
 import dev.pgipc.operator.util.Times;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,32 +25,29 @@ import java.util.List;
  */
 final class PlanDecider {
 
-  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
-
   /** The bookkeeping after this step, the request it writes (or null), its Events, when to look again. */
   record Step(PodState state, NewRequest request, List<EventSpec> events, Instant recheckAt) {}
 
   private PlanDecider() {}
 
-  /** @param triggerSince when the blocked start (or leak) was first seen, for minStaleSeconds */
-  static Step decide(PodDecider.Input in, PolicyView policy, PodState before, Instant triggerSince) {
+  static Step decide(PodDecider.Input in, PolicyView policy, PodState before) {
     Detection det = in.detection();
     PgIpcStatusStatus report = in.status().getStatus();
     Instant now = in.now();
     PodState st = before.copy();
     List<EventSpec> events = new ArrayList<>();
-    Attestor.Result att = Attestor.check(in.pod(), in.sidecarContainer(), now, policy.minStaleSeconds());
-    Plan plan = Planner.plan(new Planner.Input(report, policy.actions(), det.blocked(), det, att, in.identity()));
+    AttestationCheck att = Attestor.check(in.pod(), in.sidecarContainer(), now, policy.minStaleSeconds());
+    Plan plan = Rulebook.plan(new Rulebook.Input(null, report, policy.actions(), det.blocked(), det.shmid(), att,
+        in.identity(), Rulebook.MAX_REQUEST_ACTIONS));
     if (plan.isEmpty()) {
-      if (!plan.refusals().isEmpty()) {
-        Notices.add(st, events, "Nothing:" + String.join("|", plan.refusals()), EventSpec.REFUSED, EventSpec.WARNING,
+      if (!plan.notPlanned().isEmpty()) {
+        Notices.add(st, events, "Nothing:" + String.join("|", plan.notPlanned()), EventSpec.REFUSED, EventSpec.WARNING,
             (det.blocked() ? "PostgreSQL cannot start (" + det.summary() + ") and nothing may be removed: "
-                : "nothing may be reclaimed: ") + String.join("; ", plan.refusals()));
+                : "nothing may be reclaimed: ") + String.join("; ", plan.notPlanned()));
       }
       return new Step(st, null, events, plan.waitUntil());
     }
-    Gates.Result gate = Gates.evaluate(new Gates.Input(policy.mode(), policy.paused(), triggerSince, now,
-        policy.minStaleSeconds(), realRequestTimes(st), policy.maxPerHour(), in.inFlightOthers(),
+    Gates.Result gate = Gates.evaluate(new Gates.Input(policy.mode(), policy.paused(), now, realRequestTimes(st), policy.maxPerHour(), in.inFlightOthers(),
         policy.maxConcurrent()));
     if (gate instanceof Gates.Defer d) {
       return new Step(st, null, events, d.until());
@@ -70,8 +68,8 @@ final class PlanDecider {
     RemediationRequest req = new RemediationRequest();
     req.setId(in.ids().get());
     req.setDryRun(dryRun);
-    req.setAttestation(plan.attestation());
-    req.setActions(copyActions(plan.actions()));
+    req.setAttestation(attestation(plan.attestation()));
+    req.setActions(new ArrayList<>(plan.actions().stream().map(PlannedAction::toRequest).toList()));
     PodState.Request mine = new PodState.Request(req.getId(), Times.formatMillis(now), dryRun);
     st.requests.add(mine);
     prune(st, now);
@@ -80,7 +78,7 @@ final class PlanDecider {
     st.lastPlan = plan.fingerprint();
     String msg = (dryRun ? "dry run " : "") + "remediation " + req.getId() + " requested: " + plan.summary()
         + (det.blocked() ? " (" + det.summary() + ")" : " (leaked IPC memory)")
-        + (plan.refusals().isEmpty() ? "" : "; not planned: " + String.join("; ", plan.refusals()));
+        + (plan.notPlanned().isEmpty() ? "" : "; not planned: " + String.join("; ", plan.notPlanned()));
     events.add(new EventSpec(EventSpec.REQUESTED, EventSpec.NORMAL, msg, true, req.getId() + ".req"));
     Instant since = firstOfEpisode ? Times.parse(st.blockedSince) : null;
     Duration latency = since == null ? null : Duration.between(since, now);
@@ -112,11 +110,14 @@ final class PlanDecider {
     return x != null && y != null && x.isBefore(y);
   }
 
-  private static List<RemediationAction> copyActions(List<RemediationAction> actions) {
-    List<RemediationAction> out = new ArrayList<>();
-    for (RemediationAction a : actions) {
-      out.add(SERIALIZATION.clone(a));
+  private static Attestation attestation(dev.pgipc.plan.Attestation a) {
+    if (a == null) {
+      return null;
     }
-    return out;
+    Attestation w = new Attestation();
+    w.setNoOtherContainerRunning(a.noOtherContainerRunning());
+    w.setSince(Times.format(Instant.ofEpochMilli(a.sinceEpochMillis())));
+    w.setObservedBy(a.observedBy());
+    return w;
   }
 }

@@ -64,7 +64,7 @@ public final class PodDecider {
 
     Remediation remediation = ask.request() != null ? Remediation.Write
         : answer.pending() == Pending.Withdrawn ? Remediation.Withdraw : Remediation.Keep;
-    PgIpcStatus write = DesiredStatus.of(in.pod(), status, in.policyName(), before, ask.state(), remediation,
+    PgIpcStatus write = DesiredStatus.of(in.pod(), status, in.policyName(), PolicyView.of(in.policy()).minStaleSeconds(), before, ask.state(), remediation,
         ask.request() == null ? null : ask.request().request());
     WriteKind kind = write == null ? WriteKind.None : status == null ? WriteKind.Create : WriteKind.Update;
     List<EventSpec> events = new ArrayList<>(answer.events());
@@ -81,7 +81,8 @@ public final class PodDecider {
     if (status == null || in.detection().blocked() || !before.isQuiet() || inFlight(status)
         || leakDetected(status.getStatus()) || !DesiredStatus.hasStateAnnotation(status)
         || status.getSpec() == null || status.getSpec().getPolicyRef() == null
-        || !in.policyName().equals(status.getSpec().getPolicyRef().getName())) {
+        || !in.policyName().equals(status.getSpec().getPolicyRef().getName())
+        || !Integer.valueOf(PolicyView.of(in.policy()).minStaleSeconds()).equals(status.getSpec().getMinStaleSeconds())) {
       return false;
     }
     RemediationRequest req = status.getSpec().getRemediation();

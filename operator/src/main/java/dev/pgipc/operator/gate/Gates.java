@@ -7,21 +7,21 @@ import java.util.List;
 
 /**
  * Pure safety gates applied to a non-empty plan before anything is written, in this order:
- * mode Observe, paused, minStaleSeconds (the trigger must have held that long), the per-pod
- * hourly rate (real remediations only; dry runs execute nothing), then concurrency across the
- * policy's pods (in flight = spec.remediation.id set and not yet answered).
+ * mode Observe, paused, the per-pod hourly rate (real remediations only; dry runs execute
+ * nothing), then concurrency across the policy's pods (in flight = spec.remediation.id set and not
+ * yet answered). There is no waiting period here: a plan holds only what the evidence verifies,
+ * and where evidence is uncertain the wait (minStaleSeconds) is applied where it is judged
+ * (docs/rules.md, "Waiting"), so a verified Orphaned segment is asked for at once.
  */
 public final class Gates {
 
   public static final Duration RATE_WINDOW = Duration.ofHours(1);
 
   /**
-   * @param triggerSince when the blocked start (or leak) was first observed
    * @param recentRealRequests times of non-dry-run requests for this pod (any age; filtered here)
    * @param inFlightOthers remediations in flight on the policy's other pods
    */
-  public record Input(Mode mode, boolean paused, Instant triggerSince, Instant now, int minStaleSeconds,
-      List<Instant> recentRealRequests, int maxPerHour, int inFlightOthers, int maxConcurrent) {}
+  public record Input(Mode mode, boolean paused, Instant now, List<Instant> recentRealRequests, int maxPerHour, int inFlightOthers, int maxConcurrent) {}
 
   /** Outcome of the gates. */
   public sealed interface Result permits Allow, Defer, Refuse {}
@@ -47,10 +47,6 @@ public final class Gates {
     }
     if (in.paused()) {
       return new Refuse("Paused", "policy is paused (spec.safety.paused)", null);
-    }
-    Instant ready = in.triggerSince().plusSeconds(Math.max(0, in.minStaleSeconds()));
-    if (in.now().isBefore(ready)) {
-      return new Defer(ready, "blocked for less than minStaleSeconds=" + in.minStaleSeconds());
     }
     boolean dryRun = mode != Mode.Remediate;
     if (!dryRun) {

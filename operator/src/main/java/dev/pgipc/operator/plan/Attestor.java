@@ -1,5 +1,6 @@
 package dev.pgipc.operator.plan;
 
+import dev.pgipc.plan.Rulebook.AttestationCheck;
 import dev.pgipc.operator.util.Times;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
@@ -18,19 +19,11 @@ import java.util.Map;
  */
 public final class Attestor {
 
-  /**
-   * @param attested true when the statement may be written now
-   * @param since when the last other container stopped (null if one is running or unknown)
-   * @param readyAt when it will be attestable if nothing changes (null if never, without change)
-   * @param reason why not, for refusals
-   */
-  public record Result(boolean attested, Instant since, Instant readyAt, String reason) {}
-
   private Attestor() {}
 
-  public static Result check(Pod pod, String sidecarContainer, Instant now, int minStaleSeconds) {
+  public static AttestationCheck check(Pod pod, String sidecarContainer, Instant now, int minStaleSeconds) {
     if (pod == null || pod.getSpec() == null || pod.getStatus() == null) {
-      return new Result(false, null, null, "pod status unknown");
+      return AttestationCheck.none("pod status unknown");
     }
     Map<String, ContainerStatus> statuses = new LinkedHashMap<>();
     for (List<ContainerStatus> l : List.of(nz(pod.getStatus().getInitContainerStatuses()),
@@ -45,7 +38,7 @@ public final class Attestor {
     }
     for (String name : expected) {
       if (!statuses.containsKey(name)) {
-        return new Result(false, null, null, "no status reported for container " + name);
+        return AttestationCheck.none("no status reported for container " + name);
       }
     }
     Instant podStart = Times.parse(pod.getStatus().getStartTime());
@@ -56,7 +49,7 @@ public final class Attestor {
         continue;
       }
       if (cs.getState() == null) {
-        return new Result(false, null, null, "state of container " + cs.getName() + " unknown");
+        return AttestationCheck.none("state of container " + cs.getName() + " unknown");
       }
       if (cs.getState().getRunning() != null) {
         running.add(cs.getName());
@@ -72,25 +65,25 @@ public final class Attestor {
         stopped = podStart;
       }
       if (stopped == null) {
-        return new Result(false, null, null, "stop time of container " + cs.getName() + " unknown");
+        return AttestationCheck.none("stop time of container " + cs.getName() + " unknown");
       }
       since = Times.max(since, stopped);
     }
     if (!running.isEmpty()) {
-      return new Result(false, null, null, "container(s) " + String.join(", ", running) + " running");
+      return AttestationCheck.none("container(s) " + String.join(", ", running) + " running");
     }
     if (since == null) {
       since = podStart;
       if (since == null) {
-        return new Result(false, null, null, "pod start time unknown");
+        return AttestationCheck.none("pod start time unknown");
       }
     }
     Instant readyAt = since.plus(Duration.ofSeconds(Math.max(0, minStaleSeconds)));
     if (now.isBefore(readyAt)) {
-      return new Result(false, since, readyAt, "other containers stopped only since " + Times.format(since)
+      return new AttestationCheck(false, since, readyAt, "other containers stopped only since " + Times.format(since)
           + " (minStaleSeconds " + minStaleSeconds + ")");
     }
-    return new Result(true, since, readyAt, null);
+    return new AttestationCheck(true, since, readyAt, null);
   }
 
   private static <T> List<T> nz(List<T> l) {

@@ -13,10 +13,10 @@ class GatesTest {
 
   private static final Instant NOW = Instant.parse("2026-01-01T12:00:00Z");
 
+  /** blockedFor and minStale are kept to show they no longer matter: the gates never wait. */
   private static Gates.Input in(Mode mode, boolean paused, int blockedFor, int minStale, List<Instant> recent,
       int maxPerHour, int inFlight, int maxConcurrent) {
-    return new Gates.Input(mode, paused, NOW.minusSeconds(blockedFor), NOW, minStale, recent, maxPerHour, inFlight,
-        maxConcurrent);
+    return new Gates.Input(mode, paused, NOW, recent, maxPerHour, inFlight, maxConcurrent);
   }
 
   @Test
@@ -33,10 +33,10 @@ class GatesTest {
   }
 
   @Test
-  void minStaleDefersUntilHeldLongEnough() {
-    Gates.Result r = Gates.evaluate(in(Mode.Remediate, false, 10, 30, List.of(), 3, 0, 1));
-    assertEquals(NOW.plusSeconds(20), ((Gates.Defer) r).until());
-    assertInstanceOf(Gates.Allow.class, Gates.evaluate(in(Mode.Remediate, false, 30, 30, List.of(), 3, 0, 1)));
+  void aVerifiedPlanIsNotKeptWaiting() {
+    // issue 9: a plan holds only verified objects; waits belong to uncertain evidence (classifier, attestation)
+    assertInstanceOf(Gates.Allow.class, Gates.evaluate(in(Mode.Remediate, false, 0, 30, List.of(), 3, 0, 1)));
+    assertInstanceOf(Gates.Allow.class, Gates.evaluate(in(Mode.Remediate, false, 10, 30, List.of(), 3, 0, 1)));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.pgipc.operator.plan;
 
+import dev.pgipc.plan.Rulebook.AttestationCheck;
 import static dev.pgipc.operator.Fixtures.crashLooping;
 import static dev.pgipc.operator.Fixtures.pod;
 import static dev.pgipc.operator.Fixtures.podStatus;
@@ -25,7 +26,7 @@ class AttestorTest {
   void attestedWhenEveryOtherContainerStoppedLongEnough() {
     Pod p = withStatus(pod("ns", "p"), podStatus(NOW.minusSeconds(600),
         crashLooping("postgres", "", NOW.minusSeconds(45), 3), running("pgipc", NOW.minusSeconds(600), 0)));
-    Attestor.Result r = Attestor.check(p, "pgipc", NOW, 30);
+    AttestationCheck r = Attestor.check(p, "pgipc", NOW, 30);
     assertTrue(r.attested());
     assertEquals(NOW.minusSeconds(45), r.since());
   }
@@ -34,7 +35,7 @@ class AttestorTest {
   void pendingUntilMinStale() {
     Pod p = withStatus(pod("ns", "p"), podStatus(NOW.minusSeconds(600),
         crashLooping("postgres", "", NOW.minusSeconds(10), 3), running("pgipc", NOW.minusSeconds(600), 0)));
-    Attestor.Result r = Attestor.check(p, "pgipc", NOW, 30);
+    AttestationCheck r = Attestor.check(p, "pgipc", NOW, 30);
     assertFalse(r.attested());
     assertEquals(NOW.plusSeconds(20), r.readyAt());
   }
@@ -43,7 +44,7 @@ class AttestorTest {
   void anyOtherRunningContainerRefuses() {
     Pod p = withStatus(pod("ns", "p"), podStatus(NOW.minusSeconds(600),
         running("postgres", NOW.minusSeconds(600), 0), running("pgipc", NOW.minusSeconds(600), 0)));
-    Attestor.Result r = Attestor.check(p, "pgipc", NOW, 0);
+    AttestationCheck r = Attestor.check(p, "pgipc", NOW, 0);
     assertFalse(r.attested());
     assertNull(r.readyAt());
     assertTrue(r.reason().contains("postgres"));
@@ -71,7 +72,7 @@ class AttestorTest {
     Pod p = withStatus(pod("ns", "p"), podStatus(NOW.minusSeconds(100),
         new ContainerStatusBuilder().withName("postgres").withNewState().withNewWaiting().withReason("ContainerCreating")
             .endWaiting().endState().build(), running("pgipc", NOW.minusSeconds(90), 0)));
-    Attestor.Result r = Attestor.check(p, "pgipc", NOW, 30);
+    AttestationCheck r = Attestor.check(p, "pgipc", NOW, 30);
     assertTrue(r.attested());
     assertEquals(NOW.minusSeconds(100), r.since());
     Pod garbage = withStatus(pod("ns", "p"), podStatus(NOW.minusSeconds(100),

@@ -1,5 +1,10 @@
 package dev.pgipc.operator.plan;
 
+import dev.pgipc.plan.Plan;
+import dev.pgipc.plan.PlannedAction;
+import dev.pgipc.plan.Rulebook;
+import dev.pgipc.plan.Rulebook.AttestationCheck;
+import dev.pgipc.plan.Plan;
 import static dev.pgipc.operator.Fixtures.attacher;
 import static dev.pgipc.operator.Fixtures.report;
 import static dev.pgipc.operator.Fixtures.segment;
@@ -21,14 +26,15 @@ import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class PlannerTest {
+/** The one rulebook as the operator uses it: the sidecar's report and the policy's switches. */
+class RulebookTest {
 
   private static final Instant NOW = Instant.parse("2026-01-01T00:10:00Z");
   private static final Detection SHM = new Detection(true, Detection.Cause.SharedMemoryInUse, 5432001L, 98304, "", 3);
-  private static final Attestor.Result NOT_ATTESTED = new Attestor.Result(false, null, null, "container(s) postgres running");
+  private static final AttestationCheck NOT_ATTESTED = new AttestationCheck(false, null, null, "container(s) postgres running");
 
   private static Plan plan(PgIpcStatusStatus r, PolicyActions a) {
-    return Planner.plan(new Planner.Input(r, a, true, SHM, NOT_ATTESTED, "op-0"));
+    return Rulebook.plan(new Rulebook.Input("t", r, a, true, SHM.shmid(), NOT_ATTESTED, "op-0", Rulebook.MAX_REQUEST_ACTIONS));
   }
 
   @Test
@@ -36,11 +42,11 @@ class PlannerTest {
     Plan p = plan(report(NOW, segment(98304, 5432001, 1700000000, Verdict.Orphaned, true, attacher(77, true))),
         new PolicyActions());
     assertEquals(1, p.actions().size());
-    RemediationAction a = p.actions().get(0);
-    assertEquals(ActionType.RemoveSegment, a.getType());
-    assertEquals(98304, a.getShmid());
-    assertEquals(5432001L, a.getKey());
-    assertEquals(1700000000L, a.getCtime());
+    PlannedAction a = p.actions().get(0);
+    assertEquals(ActionType.RemoveSegment, a.type());
+    assertEquals(98304, a.shmid());
+    assertEquals(5432001, a.key());
+    assertEquals(1700000000L, a.ctime());
     assertNull(p.attestation());
   }
 
@@ -51,9 +57,9 @@ class PlannerTest {
     Plan p = plan(report(NOW, segment(98304, 5432001, 1700000000, Verdict.Orphaned, true, attacher(77, true),
         attacher(78, true))), a);
     assertEquals(List.of(ActionType.TerminateBackends, ActionType.RemoveSegment),
-        p.actions().stream().map(RemediationAction::getType).toList());
-    assertEquals(List.of(77, 78), p.actions().get(0).getPids());
-    assertEquals(98304, p.actions().get(0).getShmid());
+        p.actions().stream().map(PlannedAction::type).toList());
+    assertEquals(List.of(77, 78), p.actions().get(0).pids());
+    assertEquals(98304, p.actions().get(0).shmid());
   }
 
   @Test
@@ -63,7 +69,7 @@ class PlannerTest {
     Plan p = plan(report(NOW, segment(98304, 5432001, 1, Verdict.Orphaned, true, attacher(77, true),
         attacher(90, false))), a);
     assertTrue(p.isEmpty());
-    assertTrue(p.refusals().get(0).contains("not verified orphaned"));
+    assertTrue(p.notPlanned().get(0).contains("not verified orphaned"));
   }
 
   @Test
@@ -72,7 +78,7 @@ class PlannerTest {
     s.setCtime(null);
     Plan p = plan(report(NOW, s), new PolicyActions());
     assertTrue(p.isEmpty());
-    assertTrue(p.refusals().get(0).contains("identity"));
+    assertTrue(p.notPlanned().get(0).contains("identity"));
   }
 
   @Test
@@ -84,9 +90,9 @@ class PlannerTest {
         segment(7, 79, 1, null, true)), new PolicyActions());
     assertTrue(p.isEmpty());
     // 98304 is named by the FATAL, 5 and 7 say blocksStart; 6 blocks nothing and is not mentioned
-    assertEquals(3, p.refusals().size());
-    assertTrue(p.refusals().stream().anyMatch(r -> r.contains("shmid=98304") && r.contains("InUse")));
-    assertTrue(p.refusals().stream().noneMatch(r -> r.contains("shmid=6 ")));
+    assertEquals(3, p.notPlanned().size());
+    assertTrue(p.notPlanned().stream().anyMatch(r -> r.contains("shmid=98304") && r.contains("InUse")));
+    assertTrue(p.notPlanned().stream().noneMatch(r -> r.contains("shmid=6 ")));
   }
 
   @Test
@@ -111,10 +117,10 @@ class PlannerTest {
     a.setRemoveStaleLockFile(true);
     Plan p = plan(r, a);
     assertEquals(List.of(ActionType.RemoveSegment, ActionType.RemoveSegment, ActionType.RemoveDsmFile,
-        ActionType.RemoveStaleLockFile), p.actions().stream().map(RemediationAction::getType).toList());
-    assertEquals(10, p.actions().get(0).getShmid());
-    assertEquals("/dev/shm/PostgreSQL.1234", p.actions().get(2).getPath());
-    assertEquals("/var/lib/postgresql/data/postmaster.pid", p.actions().get(3).getPath());
+        ActionType.RemoveStaleLockFile), p.actions().stream().map(PlannedAction::type).toList());
+    assertEquals(10, p.actions().get(0).shmid());
+    assertEquals("/dev/shm/PostgreSQL.1234", p.actions().get(2).path());
+    assertEquals("/var/lib/postgresql/data/postmaster.pid", p.actions().get(3).path());
   }
 
   @Test
@@ -125,7 +131,7 @@ class PlannerTest {
     Plan p = plan(report(NOW, segment(10, 5432001, 1, Verdict.Orphaned, true),
         segment(11, 5432002, 1, Verdict.Reclaimable, false)), a);
     assertTrue(p.isEmpty());
-    assertEquals(2, p.refusals().size());
+    assertEquals(2, p.notPlanned().size());
   }
 
   @Test
@@ -147,29 +153,29 @@ class PlannerTest {
     PgIpcStatusStatus r = report(NOW, segment(10, 5432001, 1, Verdict.Unverified, true));
     Plan refused = plan(r, new PolicyActions());
     assertTrue(refused.isEmpty());
-    assertTrue(refused.refusals().get(0).contains("postgres running"));
+    assertTrue(refused.notPlanned().get(0).contains("postgres running"));
 
-    Attestor.Result pending = new Attestor.Result(false, NOW.minusSeconds(10), NOW.plusSeconds(20), "stopped 10s");
-    Plan waiting = Planner.plan(new Planner.Input(r, new PolicyActions(), true, SHM, pending, "op-0"));
+    AttestationCheck pending = new AttestationCheck(false, NOW.minusSeconds(10), NOW.plusSeconds(20), "stopped 10s");
+    Plan waiting = Rulebook.plan(new Rulebook.Input("t", r, new PolicyActions(), true, SHM.shmid(), pending, "op-0", Rulebook.MAX_REQUEST_ACTIONS));
     assertTrue(waiting.isEmpty());
     assertEquals(NOW.plusSeconds(20), waiting.waitUntil());
 
-    Attestor.Result ok = new Attestor.Result(true, NOW.minusSeconds(60), NOW.minusSeconds(30), null);
-    Plan p = Planner.plan(new Planner.Input(r, new PolicyActions(), true, SHM, ok, "op-0"));
+    AttestationCheck ok = new AttestationCheck(true, NOW.minusSeconds(60), NOW.minusSeconds(30), null);
+    Plan p = Rulebook.plan(new Rulebook.Input("t", r, new PolicyActions(), true, SHM.shmid(), ok, "op-0", Rulebook.MAX_REQUEST_ACTIONS));
     assertEquals(1, p.actions().size());
     assertNotNull(p.attestation());
-    assertEquals(true, p.attestation().getNoOtherContainerRunning());
-    assertEquals("2026-01-01T00:09:00Z", p.attestation().getSince());
-    assertEquals("op-0", p.attestation().getObservedBy());
+    assertEquals(true, p.attestation().noOtherContainerRunning());
+    assertEquals(Instant.parse("2026-01-01T00:09:00Z").toEpochMilli(), p.attestation().sinceEpochMillis());
+    assertEquals("op-0", p.attestation().observedBy());
   }
 
   @Test
   void leakOnlyTriggerPlansOnlyReclaimable() {
     PgIpcStatusStatus r = report(NOW, segment(10, 5432001, 1, Verdict.Orphaned, true),
         segment(11, 5432002, 1, Verdict.Reclaimable, false), segment(12, 5432003, 1, Verdict.Unverified, false));
-    Plan p = Planner.plan(new Planner.Input(r, new PolicyActions(), false, Detection.none(0), NOT_ATTESTED, "op"));
+    Plan p = Rulebook.plan(new Rulebook.Input("t", r, new PolicyActions(), false, Detection.none(0).shmid(), NOT_ATTESTED, "op", Rulebook.MAX_REQUEST_ACTIONS));
     assertEquals(1, p.actions().size());
-    assertEquals(11, p.actions().get(0).getShmid());
+    assertEquals(11, p.actions().get(0).shmid());
   }
 
   @Test

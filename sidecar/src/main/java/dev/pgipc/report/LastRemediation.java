@@ -1,4 +1,4 @@
-package dev.pgipc.agent;
+package dev.pgipc.report;
 
 import dev.pgipc.api.v1alpha1.RemediationReport;
 

@@ -1,5 +1,13 @@
 package dev.pgipc.remediate;
 
+import dev.pgipc.plan.Plan;
+import dev.pgipc.plan.PlannedAction;
+import dev.pgipc.plan.Attestation;
+import dev.pgipc.plan.Rulebook;
+import dev.pgipc.report.StatusMapper;
+import dev.pgipc.Scanner;
+import dev.pgipc.api.v1alpha1.PolicyActions;
+import java.time.Instant;
 import dev.pgipc.api.v1alpha1.ActionType;
 import static dev.pgipc.fixtures.SnapshotBuilder.NOW;
 import static dev.pgipc.fixtures.SnapshotBuilder.header;
@@ -16,10 +24,17 @@ import dev.pgipc.fixtures.SnapshotBuilder;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class PlannerTest {
+/** The one rulebook as `pgipc clean` uses it: an assessment, mapped as the sidecar reports it, and the flags. */
+class RulebookTest {
   static final long INO = 2229214;
   static final int KEY = (int) INO;
-  final Planner planner = new Planner(30);
+  static Plan plan(Assessment a, PolicyActions switches) {
+    return Scanner.plan("t", a, switches);
+  }
+
+  static PolicyActions flags(boolean terminateOrphans, boolean removeStaleLockFile) {
+    return Scanner.switches(terminateOrphans, removeStaleLockFile);
+  }
 
   static Assessment assess(SnapshotBuilder b) {
     return new Classifier(30).assess(b.build());
@@ -34,12 +49,12 @@ class PlannerTest {
 
   @Test
   void orphansAreOnlyTerminatedWhenAskedAndTheSegmentGoesAfterThem() {
-    Plan cautious = planner.plan(assess(crashedWithOrphan()), PlanOptions.defaults());
+    Plan cautious = plan(assess(crashedWithOrphan()), flags(false, false));
     assertTrue(cautious.isEmpty());
     assertEquals(1, cautious.notPlanned().size());
     assertTrue(cautious.notPlanned().get(0).contains("--terminate-orphans"));
 
-    Plan plan = planner.plan(assess(crashedWithOrphan()), PlanOptions.defaults().withTerminateOrphans(true));
+    Plan plan = plan(assess(crashedWithOrphan()), flags(true, false));
     assertEquals(List.of(ActionType.TerminateBackends, ActionType.RemoveSegment), plan.actions().stream().map(PlannedAction::type).toList());
     PlannedAction terminate = plan.actions().get(0);
     assertEquals(List.of(101), terminate.pids());
@@ -57,7 +72,7 @@ class PlannerTest {
         .segment(16, 77, 0, 0, read(new dev.pgipc.snapshot.ShmHeader(1, 2, 3, 4, 5, 6, 7)))
         .segment(17, 78, 0, 100, new dev.pgipc.snapshot.HeaderProbe.Deferred("starting"))
         .segment(18, 79, 1, 0, read(header(555, 4242))));
-    Plan plan = planner.plan(a, PlanOptions.defaults().withTerminateOrphans(true).withRemoveStaleLockFile(true));
+    Plan plan = plan(a, flags(true, true));
     assertTrue(plan.isEmpty(), plan.actions().toString());
   }
 
@@ -67,25 +82,39 @@ class PlannerTest {
         .dataDir("/restored", 5555, null)
         .segment(15, KEY, 0, 100, read(header(100, INO)))
         .semaphore(3, 5432001, 537, 100, 0));
-    Plan plan = planner.plan(a, PlanOptions.defaults());
+    Plan plan = plan(a, flags(false, false));
     assertEquals(List.of(ActionType.RemoveSegment, ActionType.RemoveSemaphoreSet), plan.actions().stream().map(PlannedAction::type).toList());
-    Plan off = planner.plan(a, new PlanOptions(false, true, false, true, false, false, null));
+    PolicyActions noLeaks = flags(false, false);
+    noLeaks.setReclaimLeakedSegments(false);
+    noLeaks.setRemoveSemaphoreSets(false);
+    Plan off = plan(a, noLeaks);
     assertTrue(off.isEmpty());
     assertEquals(2, off.notPlanned().size());
+  }
+
+  /** As the operator plans: with its attestation, judged held for minStaleSeconds (30) as the executor judges it. */
+  static Plan attested(Assessment a, Attestation statement, long nowMillis) {
+    boolean held = Attestation.refusal(statement, nowMillis, 30) == null;
+    Instant since = Instant.ofEpochMilli(statement.sinceEpochMillis());
+    return Rulebook.plan(new Rulebook.Input("t", StatusMapper.complete().map(a, null, null, null), new PolicyActions(), true,
+        null, new Rulebook.AttestationCheck(held, since, since.plusSeconds(30), held ? null : "held too briefly"), "op",
+        Integer.MAX_VALUE));
   }
 
   @Test
   void unverifiedNeedsAnAttestationHeldForMinStaleSeconds() {
     var a = assess(new SnapshotBuilder().segment(15, KEY, 0600, 0, 0, read(header(100, INO)), NOW - 5));
-    assertTrue(planner.plan(a, PlanOptions.defaults()).isEmpty());
+    assertTrue(plan(a, flags(false, false)).isEmpty());
     long nowMillis = NOW * 1000;
-    var young = new PlanOptions.Attestation(true, nowMillis - 10_000);
-    assertTrue(planner.plan(a, PlanOptions.defaults().withAttestation(young)).isEmpty());
-    var held = new PlanOptions.Attestation(true, nowMillis - 31_000);
-    assertEquals(ActionType.RemoveSegment, planner.plan(a, PlanOptions.defaults().withAttestation(held)).actions().get(0).type());
+    var young = new Attestation(true, nowMillis - 10_000);
+    assertTrue(attested(a, young, nowMillis).isEmpty());
+    var held = new Attestation(true, nowMillis - 31_000);
+    Plan p = attested(a, held, nowMillis);
+    assertEquals(ActionType.RemoveSegment, p.actions().get(0).type());
+    assertEquals(held.sinceEpochMillis(), p.attestation().sinceEpochMillis(), "the statement goes with the plan");
     // attached segments are never removed on an attestation: the attachers are still there
     var attached = assess(new SnapshotBuilder().segment(15, KEY, 0600, 2, 0, read(header(100, INO)), NOW - 500));
-    assertTrue(planner.plan(attached, PlanOptions.defaults().withAttestation(held)).isEmpty());
+    assertTrue(attested(attached, held, nowMillis).isEmpty());
   }
 
   @Test
@@ -95,8 +124,8 @@ class PlannerTest {
         .zombie(100, 1)
         .segment(15, KEY, 0, 100, read(header(100, INO)));
     var a = assess(zombie);
-    assertTrue(planner.plan(a, PlanOptions.defaults()).actions().stream().noneMatch(x -> x.type() == ActionType.RemoveStaleLockFile));
-    Plan plan = planner.plan(a, PlanOptions.defaults().withRemoveStaleLockFile(true));
+    assertTrue(plan(a, flags(false, false)).actions().stream().noneMatch(x -> x.type() == ActionType.RemoveStaleLockFile));
+    Plan plan = plan(a, flags(false, true));
     PlannedAction remove = plan.actions().stream().filter(x -> x.type() == ActionType.RemoveStaleLockFile).findFirst().orElseThrow();
     assertEquals("/data/postmaster.pid", remove.path());
     assertEquals(List.of(100), remove.pids());
@@ -106,8 +135,8 @@ class PlannerTest {
         .zombie(100, 1).backend(101, 1, 'T', "checkpointer", INO)
         .segment(15, KEY, 1, 100, read(header(100, INO))).attach(101, 15));
     assertNotNull(Safety.lockFileRemoval(withOrphan.instances().get(0), withOrphan));
-    assertTrue(planner.plan(withOrphan, PlanOptions.defaults().withRemoveStaleLockFile(true)).actions().isEmpty());
-    Plan both = planner.plan(withOrphan, PlanOptions.defaults().withRemoveStaleLockFile(true).withTerminateOrphans(true));
+    assertTrue(plan(withOrphan, flags(false, true)).actions().isEmpty());
+    Plan both = plan(withOrphan, flags(true, true));
     assertEquals(List.of(ActionType.TerminateBackends, ActionType.RemoveSegment, ActionType.RemoveStaleLockFile),
         both.actions().stream().map(PlannedAction::type).toList(), "the executor re-checks the lock file after the terminations");
   }
@@ -118,7 +147,7 @@ class PlannerTest {
         .dataDir("/data", INO, lock(100, 15, "ready")).postmaster(100, INO)
         .segment(15, KEY, 1, 100, read(header(100, INO))).attach(100, 15));
     assertNotNull(Safety.lockFileRemoval(a.instances().get(0), a));
-    assertTrue(planner.plan(a, PlanOptions.defaults().withRemoveStaleLockFile(true)).isEmpty());
+    assertTrue(plan(a, flags(false, true)).isEmpty());
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.pgipc.agent;
+package dev.pgipc.report;
 
 import dev.pgipc.api.Conditions;
 import dev.pgipc.api.v1alpha1.Attacher;
@@ -42,8 +42,9 @@ public final class StatusMapper {
   public static final int MAX_DSM = 256;
   public static final int MAX_SEMAPHORES = 256;
   public static final int MAX_ATTACHERS = 256;
-  static final int MAX_REASON = 1024;
-  static final int MAX_PATH = 4096;
+  public static final int MAX_WARNINGS = 64;
+  public static final int MAX_REASON = 1024;
+  public static final int MAX_PATH = 4096;
 
   private static final Set<String> OURS =
       Set.of(PgIpcStatusStatus.HEALTHY, PgIpcStatusStatus.START_BLOCKED, PgIpcStatusStatus.LEAK_DETECTED);
@@ -51,10 +52,28 @@ public final class StatusMapper {
   private static final Pattern REASON = Pattern.compile("^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$");
 
   private final String pgdata;
+  private final boolean bounded;
 
   /** @param pgdata the data directory whose instance is the pod's (summary.state) */
   public StatusMapper(Path pgdata) {
-    this.pgdata = pgdata.toString();
+    this(pgdata.toString(), true);
+  }
+
+  private StatusMapper(String pgdata, boolean bounded) {
+    this.pgdata = pgdata;
+    this.bounded = bounded;
+  }
+
+  /**
+   * The same report for `pgipc scan --json` and `pgipc clean`: nothing left out (no object size to
+   * keep small), and no data directory preferred over another.
+   */
+  public static StatusMapper complete() {
+    return new StatusMapper(null, false);
+  }
+
+  private int limit(int max) {
+    return bounded ? max : Integer.MAX_VALUE;
   }
 
   /**
@@ -69,7 +88,7 @@ public final class StatusMapper {
     s.setObservedGeneration(generation);
 
     List<InstanceAssessment> instances = a.instances().stream()
-        .sorted(Comparator.comparing((InstanceAssessment i) -> !pgdata.equals(i.dataDirectory()))
+        .sorted(Comparator.comparing((InstanceAssessment i) -> !i.dataDirectory().equals(pgdata))
             .thenComparing(i -> i.state() != InstanceState.StartBlocked)
             .thenComparing(InstanceAssessment::dataDirectory))
         .toList();
@@ -83,12 +102,15 @@ public final class StatusMapper {
             .thenComparingInt(x -> x.set().semid()))
         .toList();
 
-    s.setInstances(new ArrayList<>(instances.stream().limit(MAX_INSTANCES).map(StatusMapper::instance).toList()));
-    s.setSegments(new ArrayList<>(segments.stream().limit(MAX_SEGMENTS).map(StatusMapper::segment).toList()));
-    s.setDsm(new ArrayList<>(dsm.stream().limit(MAX_DSM).map(StatusMapper::dsm).toList()));
-    s.setSemaphores(new ArrayList<>(sems.stream().limit(MAX_SEMAPHORES).map(StatusMapper::semaphore).toList()));
-    int omitted = Math.max(0, instances.size() - MAX_INSTANCES) + Math.max(0, segments.size() - MAX_SEGMENTS)
-        + Math.max(0, dsm.size() - MAX_DSM) + Math.max(0, sems.size() - MAX_SEMAPHORES);
+    s.setInstances(new ArrayList<>(instances.stream().limit(limit(MAX_INSTANCES)).map(this::instance).toList()));
+    s.setSegments(new ArrayList<>(segments.stream().limit(limit(MAX_SEGMENTS)).map(this::segment).toList()));
+    s.setDsm(new ArrayList<>(dsm.stream().limit(limit(MAX_DSM)).map(this::dsm).toList()));
+    s.setSemaphores(new ArrayList<>(sems.stream().limit(limit(MAX_SEMAPHORES)).map(this::semaphore).toList()));
+    int omitted = Math.max(0, instances.size() - limit(MAX_INSTANCES)) + Math.max(0, segments.size() - limit(MAX_SEGMENTS))
+        + Math.max(0, dsm.size() - limit(MAX_DSM)) + Math.max(0, sems.size() - limit(MAX_SEMAPHORES));
+    if (!a.warnings().isEmpty()) {
+      s.setWarnings(new ArrayList<>(a.warnings().stream().limit(limit(MAX_WARNINGS)).map(w -> bounded(w, MAX_REASON)).toList()));
+    }
 
     s.setMemory(memory(a.memory()));
     s.setSummary(summary(a, omitted, last));
@@ -115,9 +137,13 @@ public final class StatusMapper {
 
   // ---------------------------------------------------------------- lists
 
-  private static InstanceReport instance(InstanceAssessment i) {
+  private InstanceReport instance(InstanceAssessment i) {
     InstanceReport r = new InstanceReport();
     r.setDataDirectory(bounded(i.dataDirectory(), MAX_PATH));
+    r.setMajorVersion(i.majorVersion());
+    r.setPostmaster(i.postmaster());
+    r.setBlockingKey(i.blockingKey() == null ? null : Integer.toUnsignedLong(i.blockingKey()));
+    r.setBlockingShmid(i.blockingShmid());
     r.setPostmasterPid(i.postmasterPid() == null ? null : (int) i.postmasterPid().longValue());
     r.setPostmasterAlive(i.postmasterPid() == null ? null : i.postmaster() == PostmasterStatus.ALIVE);
     r.setPostmasterStatus(blankToNull(i.postmasterStatusLine()));
@@ -127,7 +153,7 @@ public final class StatusMapper {
     return r;
   }
 
-  private static SegmentReport segment(SegmentAssessment s) {
+  private SegmentReport segment(SegmentAssessment s) {
     var st = s.observation().stat();
     SegmentReport r = new SegmentReport();
     r.setKey(Integer.toUnsignedLong(st.key()));
@@ -138,7 +164,15 @@ public final class StatusMapper {
     r.setOwnerUid(st.uid());
     r.setCreatorPid(st.cpid());
     r.setDataDirectory(bounded(s.dataDirectory(), MAX_PATH));
-    r.setAttachers(new ArrayList<>(s.attachers().stream().limit(MAX_ATTACHERS).map(StatusMapper::attacher).toList()));
+    r.setAttachers(new ArrayList<>(s.attachers().stream().limit(limit(MAX_ATTACHERS)).map(StatusMapper::attacher).toList()));
+    r.setRemoved(st.markedForDestruction());
+    boolean postgres = s.header() != null && s.header().isPostgres();
+    r.setPostgres(postgres);
+    r.setHeaderCreatorPid(postgres ? (int) s.header().creatorPid() : null);
+    r.setHeaderDataDirectory(s.headerDataDir() == null ? null : bounded(s.headerDataDir().toString(), MAX_PATH));
+    r.setHiddenAttachments((int) Math.min(Integer.MAX_VALUE, s.hiddenAttachments()));
+    r.setHeldBytes(s.heldBytes());
+    r.setCreator(s.creator());
     r.setPgState(s.pgState());
     r.setVerdict(s.verdict());
     r.setReason(bounded(s.reason(), MAX_REASON));
@@ -152,26 +186,35 @@ public final class StatusMapper {
     r.setRole(a.role() == null ? "other" : a.role());
     r.setState(String.valueOf(a.state()));
     r.setOrphan(a.isOrphan());
+    r.setPpid(a.ppid());
+    r.setComm(bounded(a.comm(), 64));
+    r.setKind(a.kind());
+    r.setAttachments(a.attachments());
     return r;
   }
 
-  private static DsmReport dsm(DsmAssessment d) {
+  private DsmReport dsm(DsmAssessment d) {
     DsmReport r = new DsmReport();
     r.setPath(bounded(d.file().path(), MAX_PATH));
     r.setHandle(d.file().handle());
     r.setSizeBytes(d.file().sizeBytes());
     r.setVerdict(d.verdict());
     r.setReason(bounded(d.reason(), MAX_REASON));
+    r.setControlSegment(d.file().isControlSegment());
+    r.setOwnerShmid(d.ownerShmid());
+    r.setMappers(d.mappers().isEmpty() ? null : new ArrayList<>(d.mappers().stream().limit(limit(MAX_ATTACHERS)).toList()));
     return r;
   }
 
-  private static SemaphoreReport semaphore(SemaphoreAssessment x) {
+  private SemaphoreReport semaphore(SemaphoreAssessment x) {
     SemaphoreReport r = new SemaphoreReport();
     r.setKey(Integer.toUnsignedLong(x.set().key()));
     r.setSemid(x.set().semid());
     r.setCtime(x.set().ctime());
     r.setVerdict(x.verdict());
     r.setReason(bounded(x.reason(), MAX_REASON));
+    r.setNsems(x.set().nsems());
+    r.setLastPid(x.set().lastPid());
     return r;
   }
 
@@ -186,6 +229,8 @@ public final class StatusMapper {
       r.setCgroupCurrentBytes(c.currentBytes() < 0 ? null : c.currentBytes());
       r.setCgroupLimitBytes(c.limitBytes() < 0 ? null : c.limitBytes());
       r.setOomKills(c.oomKills() < 0 ? null : c.oomKills());
+      r.setCgroupVersion(c.version());
+      r.setCgroupShmemBytes(c.shmemBytes() < 0 ? null : c.shmemBytes());
     }
     return r;
   }
@@ -201,13 +246,14 @@ public final class StatusMapper {
     s.setState(state(a));
     s.setLastAction(last == null ? null : bounded(last.lastAction(), 256));
     s.setOmitted(omitted == 0 ? null : omitted);
+    s.setNeedsAttention(a.needsAttention());
     return s;
   }
 
   /** PGDATA's instance; without one (never expected) the worst: StartBlocked > Unknown > Stopped > Running. */
   InstanceState state(Assessment a) {
     for (InstanceAssessment i : a.instances()) {
-      if (pgdata.equals(i.dataDirectory())) {
+      if (i.dataDirectory().equals(pgdata)) {
         return i.state();
       }
     }
@@ -282,7 +328,7 @@ public final class StatusMapper {
     return engineReason != null && REASON.matcher(engineReason).matches() ? engineReason : fallback;
   }
 
-  static String bounded(String s, int max) {
+  public static String bounded(String s, int max) {
     if (s == null || s.length() <= max) {
       return s;
     }
