@@ -144,7 +144,7 @@ class PodScenariosTest {
       String shmids = liveShmids(h);
       String dsm = h.sh(PodHarness.POSTGRES, "ls /dev/shm | sort");
       assertTrue(!shmids.isEmpty(), "the live server has a segment");
-      // let the sidecar scan and the operator reconcile for a while (scan interval 2 s, minStale 5 s)
+      // let the sidecar scan and the operator reconcile for a while (scan interval 2 s, the policy's minStale 5 s)
       Instant until = Instant.now().plusSeconds(25);
       while (Instant.now().isBefore(until)) {
         assertEquals(pidFile, h.sh(PodHarness.POSTGRES, "cat \"$PGDATA/postmaster.pid\""), "postmaster.pid of the live server");
@@ -195,7 +195,7 @@ class PodScenariosTest {
   @Test
   void d_leakFromARestoredDataDirectoryIsReclaimedWhileTheNewServerServes() throws Exception {
     PodHarness.Options o = new PodHarness.Options().supervisor(false).shareProcessNamespace(true)
-        .postgresEnv("RESTORE_ON_RESTART", "1").sidecarEnv("PGIPC_MIN_STALE_SECONDS", "5")
+        .postgresEnv("RESTORE_ON_RESTART", "1")
         .policy(actions("reclaimLeakedSegments", "true", "removeOrphanedDsm", "true"));
     try (PodHarness h = PodHarness.start("pg-d", o)) {
       h.awaitAcceptingConnections(Duration.ofMinutes(2));
