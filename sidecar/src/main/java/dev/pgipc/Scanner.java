@@ -2,6 +2,8 @@ package dev.pgipc;
 
 import dev.pgipc.assess.Assessment;
 import dev.pgipc.assess.Classifier;
+import dev.pgipc.assess.MemoryDiagnosis;
+import dev.pgipc.assess.OomHistory;
 import dev.pgipc.ipc.Ipc;
 import dev.pgipc.remediate.Executor;
 import dev.pgipc.snapshot.HeaderProbeCache;
@@ -41,7 +43,23 @@ public final class Scanner {
   }
 
   public Assessment scan(List<Path> dataDirs) {
-    return classifier.assess(snapshot(dataDirs));
+    return scan(dataDirs, OomHistory.NONE);
+  }
+
+  /**
+   * Reads, judges and explains memory and IPC failures; {@code history} is what the previous scan
+   * left for the OOM judge (the sidecar carries it from scan to scan: {@code diagnosis().history()}).
+   */
+  public Assessment scan(List<Path> dataDirs, OomHistory history) {
+    Snapshot snap = snapshot(dataDirs);
+    Assessment a = classifier.assess(snap);
+    return a.withDiagnosis(MemoryDiagnosis.judge(snap, a, history));
+  }
+
+  /** Server log files whose tails explain failures; none: each data directory's log/ and pg_log/. */
+  public Scanner serverLogs(List<Path> files) {
+    reader.serverLogs(files);
+    return this;
   }
 
   /**

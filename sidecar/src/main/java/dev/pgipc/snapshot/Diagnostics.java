@@ -9,6 +9,8 @@ import java.util.List;
  *
  * @param serverCgroups the memory cgroup of each running postmaster, by data directory (null values
  *     absent): an OOM kill is counted there, not necessarily in the reader's own cgroup
+ * @param deletedDsmMappings handles of {@code /dev/shm/PostgreSQL.N} files each running postmaster
+ *     still maps although they were unlinked ({@code (deleted)} in its maps), by data directory
  */
 public record Diagnostics(
     KernelShm kernel,
@@ -16,8 +18,9 @@ public record Diagnostics(
     List<ProcessMemory> processMemory,
     java.util.Map<String, CgroupMemory> serverCgroups,
     HostIpcPolicy host,
-    List<ServerLog> serverLogs) {
+    List<ServerLog> serverLogs,
+    java.util.Map<String, List<Long>> deletedDsmMappings) {
 
   public static final Diagnostics NONE =
-      new Diagnostics(null, null, List.of(), java.util.Map.of(), HostIpcPolicy.UNKNOWN, List.of());
+      new Diagnostics(null, null, List.of(), java.util.Map.of(), HostIpcPolicy.UNKNOWN, List.of(), java.util.Map.of());
 }

@@ -100,6 +100,45 @@ final class DiagnosticsReader {
     return out;
   }
 
+  /**
+   * DSM files a running postmaster maps although they were unlinked: its maps say
+   * {@code /dev/shm/PostgreSQL.N (deleted)} whatever /dev/shm the reader itself sees.
+   */
+  static Map<String, List<Long>> deletedDsmMappings(Path proc, ProcessReader procs, List<DataDirectory> dirs) {
+    Map<String, List<Long>> out = new LinkedHashMap<>();
+    for (DataDirectory d : dirs) {
+      ProcessInfo pm = postmaster(procs, d);
+      if (pm == null) {
+        continue;
+      }
+      try {
+        List<Long> deleted = parseDeletedDsm(Files.readString(proc.resolve(pm.pid() + "/maps"), StandardCharsets.ISO_8859_1));
+        if (!deleted.isEmpty()) {
+          out.put(d.path(), deleted);
+        }
+      } catch (IOException e) {
+        // gone, or not ours to read: nothing shown
+      }
+    }
+    return out;
+  }
+
+  static List<Long> parseDeletedDsm(String maps) {
+    List<Long> out = new ArrayList<>();
+    for (String line : maps.split("\n")) {
+      int at = line.indexOf("/dev/shm/PostgreSQL.");
+      if (at < 0 || !line.endsWith(" (deleted)")) {
+        continue;
+      }
+      String name = line.substring(at + "/dev/shm/".length(), line.length() - " (deleted)".length()).trim();
+      Long handle = ProcText.dsmHandle(name);
+      if (handle != null && !out.contains(handle)) {
+        out.add(handle);
+      }
+    }
+    return out;
+  }
+
   /** The live PostgreSQL process postmaster.pid names (its start time no later than the file's). */
   private static ProcessInfo postmaster(ProcessReader procs, DataDirectory d) {
     if (d.lockFile() == null || d.lockFile().postmasterPid() <= 0) {

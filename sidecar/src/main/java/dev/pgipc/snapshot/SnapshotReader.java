@@ -183,7 +183,8 @@ public final class SnapshotReader {
         processMemory,
         DiagnosticsReader.serverCgroups(proc, cgroupRoot, procs, dataDirs),
         DiagnosticsReader.host(etc),
-        DiagnosticsReader.serverLogs(serverLogs, dataDirs, warnings));
+        DiagnosticsReader.serverLogs(serverLogs, dataDirs, warnings),
+        DiagnosticsReader.deletedDsmMappings(proc, procs, dataDirs));
     return new Snapshot(now, self, selfUid(), segments, semaphores, dataDirs, snapshotProcs, processesReadable, needEveryone,
         dsm, devShmPrivate, dsmComplete[0], memory, warnings, diagnostics);
   }
