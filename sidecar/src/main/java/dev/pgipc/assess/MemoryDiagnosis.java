@@ -222,8 +222,8 @@ public final class MemoryDiagnosis {
     long staleCount = use.stream().filter(u -> u.verdict().isStale()).count();
     String leaks = staleCount == 0 ? "No segment here is reclaimable."
         : staleCount + " stale segment(s) (leaks first in the list) hold " + stalePages + " pages.";
-    String fix = (staleCount == 0 ? "" : "Run pgipc clean --apply to free the stale segments; ")
-        + "otherwise raise kernel.shmall / kernel.shmmni / kernel.shmmax (per IPC namespace) or use "
+    String fix = (staleCount == 0 ? "R" : "Run pgipc clean --apply to free the stale segments; otherwise r")
+        + "aise kernel.shmall / kernel.shmmni / kernel.shmmax (per IPC namespace) or use "
         + "shared_memory_type=mmap (the default), which needs one page. See docs/runbooks.md, \"Kernel System V limits\".";
     LogEvent logged = events.stream().filter(e -> e.type() == LogEvent.Type.ShmCreateFailed).reduce((x, y) -> y).orElse(null);
     String logText = logged == null ? "" : " The server log says \"could not create shared memory segment: " + logged.object()

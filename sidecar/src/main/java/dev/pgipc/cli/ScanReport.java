@@ -5,6 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.pgipc.assess.Assessment;
 import dev.pgipc.assess.Attacher;
+import dev.pgipc.assess.Diagnosis;
+import dev.pgipc.assess.Finding;
+import dev.pgipc.assess.OomKill;
+import dev.pgipc.snapshot.DevShm;
+import dev.pgipc.snapshot.KernelShm;
+import dev.pgipc.snapshot.ProcessMemory;
 import dev.pgipc.assess.DsmAssessment;
 import dev.pgipc.assess.InstanceAssessment;
 import dev.pgipc.assess.MemorySummary;
@@ -45,6 +51,7 @@ public final class ScanReport {
     doc.put("dsm", a.dsm().stream().map(ScanReport::dsm).toList());
     doc.put("semaphores", a.semaphores().stream().map(ScanReport::semaphore).toList());
     doc.put("memory", memory(a.memory()));
+    doc.put("diagnosis", diagnosis(a.diagnosis()));
     doc.put("summary", summary(a));
     doc.put("warnings", a.warnings());
     return doc;
@@ -148,6 +155,89 @@ public final class ScanReport {
     return m;
   }
 
+  private static Map<String, Object> diagnosis(Diagnosis d) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    KernelShm k = d.kernel();
+    if (k != null) {
+      Map<String, Object> km = new LinkedHashMap<>();
+      km.put("shmmaxBytes", k.shmmaxBytes());
+      km.put("shmallPages", k.shmallPages());
+      km.put("shmmni", k.shmmni());
+      km.put("pageSize", k.pageSize());
+      km.put("usedPages", k.usedPages());
+      km.put("usedSegments", k.usedSegments());
+      km.put("segments", d.segmentUse().stream().map(u -> {
+        Map<String, Object> x = new LinkedHashMap<>();
+        x.put("shmid", u.shmid());
+        x.put("key", u.key());
+        x.put("sizeBytes", u.sizeBytes());
+        x.put("pages", u.pages());
+        x.put("verdict", u.verdict().name());
+        x.put("dataDirectory", u.dataDirectory());
+        return x;
+      }).toList());
+      km.put("nextStarts", d.nextStarts().stream().map(n -> {
+        Map<String, Object> x = new LinkedHashMap<>();
+        x.put("dataDirectory", n.dataDirectory());
+        x.put("needBytes", n.needBytes());
+        x.put("basis", n.basis());
+        x.put("recycledPages", n.recycledPages());
+        x.put("fits", n.fits());
+        x.put("reason", n.reason());
+        return x;
+      }).toList());
+      m.put("kernel", km);
+    }
+    DevShm shm = d.devShm();
+    if (shm != null) {
+      Map<String, Object> sm = new LinkedHashMap<>();
+      sm.put("path", shm.path());
+      sm.put("type", shm.type());
+      sm.put("sizeBytes", shm.sizeBytes());
+      sm.put("freeBytes", shm.freeBytes());
+      sm.put("postgresBytes", d.postgresDevShmBytes());
+      m.put("devShm", sm);
+    }
+    m.put("largestProcesses", d.largest().stream().map(ScanReport::processMemory).toList());
+    OomKill kill = d.lastOomKill();
+    if (kill != null) {
+      Map<String, Object> km = new LinkedHashMap<>();
+      km.put("at", Instant.ofEpochMilli(kill.atEpochMillis()).toString());
+      km.put("dataDirectory", kill.dataDirectory());
+      km.put("pid", kill.pid());
+      km.put("process", kill.victim() == null ? null : processMemory(kill.victim()));
+      km.put("query", kill.query());
+      km.put("evidence", kill.evidence());
+      km.put("largestBefore", kill.largestBefore().stream().map(ScanReport::processMemory).toList());
+      m.put("lastOomKill", km);
+    }
+    m.put("findings", d.findings().stream().map(f -> {
+      Map<String, Object> x = new LinkedHashMap<>();
+      x.put("kind", f.kind().name());
+      x.put("severity", f.severity().name());
+      x.put("dataDirectory", f.dataDirectory());
+      x.put("reason", f.reason());
+      x.put("message", f.message());
+      x.put("fix", f.fix());
+      return x;
+    }).toList());
+    return m;
+  }
+
+  private static Map<String, Object> processMemory(ProcessMemory p) {
+    Map<String, Object> x = new LinkedHashMap<>();
+    x.put("pid", p.pid());
+    x.put("role", p.role());
+    x.put("user", p.user());
+    x.put("database", p.database());
+    x.put("client", p.client());
+    x.put("activity", p.activity());
+    x.put("privateBytes", p.privateBytes());
+    x.put("rssBytes", p.rssBytes());
+    x.put("dataDirectory", p.dataDirectory());
+    return x;
+  }
+
   private static Map<String, Object> summary(Assessment a) {
     Map<String, Object> m = new LinkedHashMap<>();
     Map<String, Long> byVerdict = new LinkedHashMap<>();
@@ -215,10 +305,60 @@ public final class ScanReport {
       }
     }
     out.append('\n');
+    diagnosisText(a.diagnosis(), out);
     for (String w : a.warnings()) {
       out.append("warning: ").append(w).append('\n');
     }
     return out.toString();
+  }
+
+  private static void diagnosisText(Diagnosis d, StringBuilder out) {
+    KernelShm k = d.kernel();
+    if (k != null) {
+      out.append("SYSV LIMITS  shmall ").append(limit(k.shmallPages())).append(" pages of ").append(HumanBytes.format(k.pageSize()))
+          .append(", ").append(k.usedPages()).append(" used; shmmni ").append(limit(k.shmmni())).append(", ")
+          .append(k.usedSegments()).append(" used; shmmax ")
+          .append(k.shmmaxBytes() == Long.MAX_VALUE ? "unlimited" : HumanBytes.format(k.shmmaxBytes())).append('\n');
+      for (Diagnosis.NextStart n : d.nextStarts()) {
+        out.append("  next start of ").append(n.dataDirectory()).append(": ").append(n.fits() ? "" : "DOES NOT FIT, ")
+            .append(n.reason()).append(" (size from ").append(n.basis()).append(")\n");
+      }
+      if (d.findings().stream().anyMatch(f -> f.kind() == Finding.Kind.KernelShmLimit)) {
+        for (Diagnosis.SegmentUse u : d.segmentUse().stream().limit(10).toList()) {
+          out.append("  shmid ").append(u.shmid()).append(' ').append(u.pages()).append(" pages ").append(u.verdict())
+              .append(u.dataDirectory() == null ? "" : " " + u.dataDirectory()).append('\n');
+        }
+      }
+    }
+    DevShm shm = d.devShm();
+    if (shm != null && shm.sizeBytes() >= 0) {
+      out.append("/DEV/SHM  ").append(HumanBytes.format(shm.sizeBytes())).append(' ').append(shm.type()).append(", ")
+          .append(HumanBytes.format(shm.freeBytes())).append(" free, PostgreSQL files ")
+          .append(HumanBytes.format(d.postgresDevShmBytes())).append('\n');
+    }
+    if (!d.largest().isEmpty()) {
+      out.append("LARGEST POSTGRESQL PROCESSES (private memory)\n");
+      for (ProcessMemory p : d.largest()) {
+        out.append("  ").append(HumanBytes.format(p.privateBytes())).append("  ").append(p.describe()).append('\n');
+      }
+    }
+    if (d.lastOomKill() != null) {
+      out.append("LAST OOM KILL  ").append(d.lastOomKill().describe()).append('\n');
+    }
+    if (!d.findings().isEmpty()) {
+      out.append("\nFINDINGS\n");
+      for (Finding f : d.findings()) {
+        out.append(f.severity().name().toUpperCase()).append(' ').append(f.kind())
+            .append(f.dataDirectory() == null ? "" : " " + f.dataDirectory()).append(": ").append(f.message()).append('\n');
+        if (f.fix() != null) {
+          out.append("  fix: ").append(f.fix()).append('\n');
+        }
+      }
+    }
+  }
+
+  private static String limit(long v) {
+    return v == Long.MAX_VALUE ? "unlimited" : Long.toString(v);
   }
 
   private static String attachers(SegmentAssessment s) {

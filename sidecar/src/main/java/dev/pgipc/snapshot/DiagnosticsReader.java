@@ -306,9 +306,12 @@ final class DiagnosticsReader {
     }
   }
 
-  private static long number(Path p) {
-    try {
-      long v = Long.parseUnsignedLong(Files.readString(p).trim());
+  /** A sysctl number: one read() from offset 0 (a sysctl file answers EOF to a read at any other offset). */
+  static long number(Path p) {
+    try (java.io.InputStream in = Files.newInputStream(p)) {
+      byte[] b = new byte[64];
+      int n = in.read(b);
+      long v = Long.parseUnsignedLong(new String(b, 0, Math.max(0, n), StandardCharsets.US_ASCII).trim());
       return v < 0 ? Long.MAX_VALUE : v; // the default shmall/shmmax are near 2^64: unlimited
     } catch (IOException | NumberFormatException e) {
       return -1;
