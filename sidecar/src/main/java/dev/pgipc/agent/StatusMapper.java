@@ -97,7 +97,7 @@ public final class StatusMapper {
 
     s.setMemory(memory(a.memory()));
     diagnosis(s.getMemory(), a.diagnosis());
-    s.setFindings(new ArrayList<>(a.diagnosis().findings().stream()
+    s.setFindings(a.diagnosis().findings().isEmpty() ? null : new ArrayList<>(a.diagnosis().findings().stream()
         .sorted(Comparator.comparing((dev.pgipc.assess.Finding f) -> f.severity() != dev.pgipc.assess.Finding.Severity.Critical))
         .limit(MAX_FINDINGS).map(StatusMapper::finding).toList()));
     s.setSummary(summary(a, omitted, last));
@@ -193,7 +193,10 @@ public final class StatusMapper {
         .min(Comparator.comparing((dev.pgipc.assess.Finding f) -> f.severity() != dev.pgipc.assess.Finding.Severity.Critical))
         .orElse(null);
     if (worst == null) {
-      s.setCondition(type, Conditions.FALSE, okReason, okMessage, generation, now);
+      // written only once it has been True: a healthy pod keeps its three conditions
+      if (Conditions.find(s.getConditions(), type).isPresent()) {
+        s.setCondition(type, Conditions.FALSE, okReason, okMessage, generation, now);
+      }
     } else {
       s.setCondition(type, Conditions.TRUE, reason(worst.reason(), type), bounded(worst.message(), MAX_REASON), generation, now);
     }

@@ -54,7 +54,7 @@ public class PgIpcStatusStatus extends ConditionedStatus {
 
   @Size(max = 16)
   @JsonPropertyDescription("memory and IPC failures explained (SHMALL, /dev/shm, OOM kills, IPC removed), worst first")
-  private List<FindingReport> findings = new ArrayList<>();
+  private List<FindingReport> findings;
 
   private Summary summary;
 
