@@ -6,6 +6,8 @@ import dev.pgipc.assess.Classifier;
 import dev.pgipc.plan.Plan;
 import dev.pgipc.plan.Rulebook;
 import dev.pgipc.report.StatusMapper;
+import dev.pgipc.assess.MemoryDiagnosis;
+import dev.pgipc.assess.OomHistory;
 import dev.pgipc.ipc.Ipc;
 import dev.pgipc.remediate.Executor;
 import dev.pgipc.snapshot.HeaderProbeCache;
@@ -43,7 +45,23 @@ public final class Scanner {
   }
 
   public Assessment scan(List<Path> dataDirs) {
-    return new Classifier(minStaleSeconds).assess(snapshot(dataDirs));
+    return scan(dataDirs, OomHistory.NONE);
+  }
+
+  /**
+   * Reads, judges and explains memory and IPC failures; {@code history} is what the previous scan
+   * left for the OOM judge (the sidecar carries it from scan to scan: {@code diagnosis().history()}).
+   */
+  public Assessment scan(List<Path> dataDirs, OomHistory history) {
+    Snapshot snap = snapshot(dataDirs);
+    Assessment a = new Classifier(minStaleSeconds).assess(snap);
+    return a.withDiagnosis(MemoryDiagnosis.judge(snap, a, history));
+  }
+
+  /** Server log files whose tails explain failures; none: each data directory's log/ and pg_log/. */
+  public Scanner serverLogs(List<Path> files) {
+    reader.serverLogs(files);
+    return this;
   }
 
   /**

@@ -33,6 +33,13 @@ public final class AgentMetrics {
   private final AtomicLong lastScanMillis = new AtomicLong();
   private final AtomicLong lastReportMillis;
   private final Timer scanDuration;
+  private final AtomicLong sysvUsedPages = new AtomicLong(-1);
+  private final AtomicLong sysvLimitPages = new AtomicLong(-1);
+  private final AtomicLong devShmSize = new AtomicLong(-1);
+  private final AtomicLong devShmFree = new AtomicLong(-1);
+  private final Map<dev.pgipc.assess.Finding.Kind, AtomicLong> findings = new EnumMap<>(dev.pgipc.assess.Finding.Kind.class);
+  private Counter oomKills;
+  private long oomKillsSeen;
 
   public AgentMetrics() {
     this(-1);
@@ -82,6 +89,22 @@ public final class AgentMetrics {
         actions(t.name(), o.name());
       }
     }
+    Gauge.builder("pgipc.sysv.shm.used.pages", sysvUsedPages, AtomicLong::get)
+        .description("pages of System V shared memory in use in the pod's IPC namespace (SHM_INFO; -1 unknown)").register(registry);
+    Gauge.builder("pgipc.sysv.shm.limit.pages", sysvLimitPages, AtomicLong::get)
+        .description("kernel.shmall of the pod's IPC namespace (-1 unknown or unlimited)").register(registry);
+    Gauge.builder("pgipc.dev.shm.size.bytes", devShmSize, AtomicLong::get)
+        .description("size of the file system at /dev/shm (-1 unknown)").register(registry);
+    Gauge.builder("pgipc.dev.shm.free.bytes", devShmFree, AtomicLong::get)
+        .description("free bytes at /dev/shm (-1 unknown)").register(registry);
+    for (dev.pgipc.assess.Finding.Kind k : dev.pgipc.assess.Finding.Kind.values()) {
+      AtomicLong n = new AtomicLong();
+      findings.put(k, n);
+      Gauge.builder("pgipc.findings", n, AtomicLong::get).tag("kind", k.name())
+          .description("memory and IPC failures explained in the last scan, by kind (docs/runbooks.md)").register(registry);
+    }
+    oomKills = Counter.builder("pgipc.oom.kills").description("OOM kills of PostgreSQL processes the sidecar attributed")
+        .register(registry);
     scanDuration = Timer.builder("pgipc.scan.duration").description("time to read and judge the IPC namespace")
         .register(registry);
     for (String result : new String[] {"written", "skipped", "failed", "missing"}) {
@@ -110,6 +133,18 @@ public final class AgentMetrics {
     a.instances().forEach(i -> states.merge(i.state(), 1L, Long::sum));
     instances.forEach((st, n) -> n.set(states.getOrDefault(st, 0L)));
     lastScanMillis.set(System.currentTimeMillis());
+    dev.pgipc.assess.Diagnosis d = a.diagnosis();
+    long unlimited = Long.MAX_VALUE;
+    sysvUsedPages.set(d.kernel() == null ? -1 : d.kernel().usedPages());
+    sysvLimitPages.set(d.kernel() == null || d.kernel().shmallPages() == unlimited ? -1 : d.kernel().shmallPages());
+    devShmSize.set(d.devShm() == null ? -1 : d.devShm().sizeBytes());
+    devShmFree.set(d.devShm() == null ? -1 : d.devShm().freeBytes());
+    findings.forEach((k, n) -> n.set(d.findings().stream().filter(f -> f.kind() == k).count()));
+    long kills = d.history().kills();
+    if (kills > oomKillsSeen) {
+      oomKills.increment(kills - oomKillsSeen);
+    }
+    oomKillsSeen = kills;
   }
 
   void actionOutcome(String type, String outcome) {

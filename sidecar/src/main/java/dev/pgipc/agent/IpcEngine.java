@@ -3,6 +3,7 @@ package dev.pgipc.agent;
 import dev.pgipc.plan.Attestation;
 import dev.pgipc.Scanner;
 import dev.pgipc.assess.Assessment;
+import dev.pgipc.assess.OomHistory;
 import dev.pgipc.remediate.Executor;
 import dev.pgipc.plan.Plan;
 import dev.pgipc.remediate.RemediationResult;
@@ -19,6 +20,8 @@ public final class IpcEngine implements Engine {
   private final Scanner scanner;
   private final List<Path> dataDirs;
   private final Duration grace;
+  /** The OOM judge's memory across scans (samples and oom_kill counts of the previous scan). */
+  private OomHistory history = OomHistory.NONE;
 
   public IpcEngine(Scanner scanner, Path pgdata, Duration grace) {
     this.scanner = scanner;
@@ -31,9 +34,10 @@ public final class IpcEngine implements Engine {
     scanner.minStaleSeconds(seconds);
   }
 
-  @Override
-  public Assessment scan() {
-    return scanner.scan(dataDirs);
+  public synchronized Assessment scan() {
+    Assessment a = scanner.scan(dataDirs, history);
+    history = a.diagnosis().history();
+    return a;
   }
 
   @Override

@@ -11,7 +11,22 @@ public record Assessment(
     List<DsmAssessment> dsm,
     List<SemaphoreAssessment> semaphores,
     MemorySummary memory,
-    List<String> warnings) {
+    List<String> warnings,
+    Diagnosis diagnosis) {
+
+  /** An assessment of the IPC objects alone (no memory or IPC failure explained). */
+  public Assessment(long takenAtEpochMillis, List<InstanceAssessment> instances, List<SegmentAssessment> segments,
+      List<DsmAssessment> dsm, List<SemaphoreAssessment> semaphores, MemorySummary memory, List<String> warnings) {
+    this(takenAtEpochMillis, instances, segments, dsm, semaphores, memory, warnings, Diagnosis.NONE);
+  }
+
+  public Assessment {
+    diagnosis = diagnosis == null ? Diagnosis.NONE : diagnosis;
+  }
+
+  public Assessment withDiagnosis(Diagnosis d) {
+    return new Assessment(takenAtEpochMillis, instances, segments, dsm, semaphores, memory, warnings, d);
+  }
 
   /** A start is blocked, or something stale (orphaned or reclaimable) is taking memory. */
   public boolean needsAttention() {

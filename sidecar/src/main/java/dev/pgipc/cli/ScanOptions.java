@@ -29,6 +29,11 @@ final class ScanOptions {
           + "/dev/shm/PostgreSQL.* file that no segment here names be judged stale.")
   boolean devShmPrivate;
 
+  @Option(names = "--server-log", paramLabel = "FILE",
+      description = "A PostgreSQL server log whose end explains failures (repeatable): OOM kills with the query, "
+          + "/dev/shm full, SHMALL, IPC removed. Default: the newest file in each data directory's log/ and pg_log/.")
+  List<Path> serverLogs = new ArrayList<>();
+
   /** Checks the input before any I/O on IPC, so a typo is a one-line error, not a scan of nothing. */
   List<Path> validatedDataDirs() {
     if (minStaleSeconds < 0) {
@@ -49,7 +54,7 @@ final class ScanOptions {
 
   Scanner scanner() {
     try {
-      return new Scanner(NativeIpc.get(), minStaleSeconds, devShmPrivate);
+      return new Scanner(NativeIpc.get(), minStaleSeconds, devShmPrivate).serverLogs(serverLogs);
     } catch (UnsatisfiedLinkError | RuntimeException e) {
       throw new PgIpc.UserError("cannot load the C library for System V IPC calls (Linux only): " + e.getMessage());
     }

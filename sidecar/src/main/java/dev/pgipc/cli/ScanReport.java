@@ -6,6 +6,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.pgipc.assess.Assessment;
 import dev.pgipc.assess.Attacher;
+import dev.pgipc.assess.Diagnosis;
+import dev.pgipc.assess.Finding;
+import dev.pgipc.assess.OomKill;
+import dev.pgipc.snapshot.DevShm;
+import dev.pgipc.snapshot.KernelShm;
+import dev.pgipc.snapshot.ProcessMemory;
 import dev.pgipc.assess.DsmAssessment;
 import dev.pgipc.assess.InstanceAssessment;
 import dev.pgipc.assess.MemorySummary;
@@ -92,10 +98,60 @@ public final class ScanReport {
       }
     }
     out.append('\n');
+    diagnosisText(a.diagnosis(), out);
     for (String w : a.warnings()) {
       out.append("warning: ").append(w).append('\n');
     }
     return out.toString();
+  }
+
+  private static void diagnosisText(Diagnosis d, StringBuilder out) {
+    KernelShm k = d.kernel();
+    if (k != null) {
+      out.append("SYSV LIMITS  shmall ").append(limit(k.shmallPages())).append(" pages of ").append(HumanBytes.format(k.pageSize()))
+          .append(", ").append(k.usedPages()).append(" used; shmmni ").append(limit(k.shmmni())).append(", ")
+          .append(k.usedSegments()).append(" used; shmmax ")
+          .append(k.shmmaxBytes() == Long.MAX_VALUE ? "unlimited" : HumanBytes.format(k.shmmaxBytes())).append('\n');
+      for (Diagnosis.NextStart n : d.nextStarts()) {
+        out.append("  next start of ").append(n.dataDirectory()).append(": ").append(n.fits() ? "" : "DOES NOT FIT, ")
+            .append(n.reason()).append(" (size from ").append(n.basis()).append(")\n");
+      }
+      if (d.findings().stream().anyMatch(f -> f.kind() == Finding.Kind.KernelShmLimit)) {
+        for (Diagnosis.SegmentUse u : d.segmentUse().stream().limit(10).toList()) {
+          out.append("  shmid ").append(u.shmid()).append(' ').append(u.pages()).append(" pages ").append(u.verdict())
+              .append(u.dataDirectory() == null ? "" : " " + u.dataDirectory()).append('\n');
+        }
+      }
+    }
+    DevShm shm = d.devShm();
+    if (shm != null && shm.sizeBytes() >= 0) {
+      out.append("/DEV/SHM  ").append(HumanBytes.format(shm.sizeBytes())).append(' ').append(shm.type()).append(", ")
+          .append(HumanBytes.format(shm.freeBytes())).append(" free, PostgreSQL files ")
+          .append(HumanBytes.format(d.postgresDevShmBytes())).append('\n');
+    }
+    if (!d.largest().isEmpty()) {
+      out.append("LARGEST POSTGRESQL PROCESSES (private memory)\n");
+      for (ProcessMemory p : d.largest()) {
+        out.append("  ").append(HumanBytes.format(p.privateBytes())).append("  ").append(p.describe()).append('\n');
+      }
+    }
+    if (d.lastOomKill() != null) {
+      out.append("LAST OOM KILL  ").append(d.lastOomKill().describe()).append('\n');
+    }
+    if (!d.findings().isEmpty()) {
+      out.append("\nFINDINGS\n");
+      for (Finding f : d.findings()) {
+        out.append(f.severity().name().toUpperCase()).append(' ').append(f.kind())
+            .append(f.dataDirectory() == null ? "" : " " + f.dataDirectory()).append(": ").append(f.message()).append('\n');
+        if (f.fix() != null) {
+          out.append("  fix: ").append(f.fix()).append('\n');
+        }
+      }
+    }
+  }
+
+  private static String limit(long v) {
+    return v == Long.MAX_VALUE ? "unlimited" : Long.toString(v);
   }
 
   private static String attachers(SegmentAssessment s) {

@@ -56,6 +56,11 @@ final class SidecarCommand implements Callable<Integer> {
     Scanner scanner;
     try {
       scanner = new Scanner(NativeIpc.get(), config.minStaleSeconds(), config.devShmPrivate());
+      // PostgreSQL's log, when the pod shares it with the sidecar (a volume): pairs OOM kills with their query
+      String log = System.getenv("PGIPC_SERVER_LOG");
+      if (log != null && !log.isBlank()) {
+        scanner.serverLogs(java.util.List.of(java.nio.file.Path.of(log.trim())));
+      }
     } catch (UnsatisfiedLinkError | RuntimeException e) {
       throw new PgIpc.UserError("cannot load the C library for System V IPC calls (Linux only): " + e.getMessage());
     }

@@ -69,6 +69,19 @@ public interface Ipc {
 
   default void closePid(int pidfd) {}
 
+  /**
+   * {@code shmctl(0, SHM_INFO)}: what the IPC namespace's segments use against its limits (segment
+   * count and pages). ENOSYS where not implemented; the reader then counts the segments it listed.
+   */
+  default Result<ShmUsage> shmUsage() {
+    return Result.failed(Errno.ENOSYS);
+  }
+
+  /** The page size SHMALL is counted in. */
+  default long pageSize() {
+    return 4096;
+  }
+
   /** {@code shmget(key, size, flags)}: the shmid or the errno (used by tests and the benchmark). */
   Result<Integer> shmget(int key, long size, int flags);
 

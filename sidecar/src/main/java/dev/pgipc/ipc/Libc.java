@@ -28,6 +28,8 @@ public interface Libc {
 
   int getpid();
 
+  int getpagesize();
+
   int prctl(int option, long arg2, long arg3, long arg4, long arg5);
 
   int waitpid(int pid, Pointer status, int options);

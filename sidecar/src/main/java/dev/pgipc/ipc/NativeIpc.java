@@ -10,6 +10,7 @@ public final class NativeIpc implements Ipc {
   static final int IPC_RMID = 0;
   static final int IPC_STAT = 2;
   static final int IPC_INFO = 3;
+  static final int SHM_INFO = 14;
   static final int SHM_STAT_ANY = 15;
   static final int SHM_RDONLY = 010000;
   static final int GETPID = 11;
@@ -80,6 +81,21 @@ public final class NativeIpc implements Ipc {
       return Result.failed(runtime.getLastError());
     }
     return Result.ok(decodeShmidDs(shmid, buf));
+  }
+
+  /** struct shm_info: int used_ids (padded to 8), then unsigned long shm_tot (pages), shm_rss, shm_swp. */
+  @Override
+  public Result<ShmUsage> shmUsage() {
+    Pointer buf = buffers.get();
+    if (libc.shmctl(0, SHM_INFO, buf) < 0) {
+      return Result.failed(runtime.getLastError());
+    }
+    return Result.ok(new ShmUsage(buf.getInt(0), buf.getLong(8)));
+  }
+
+  @Override
+  public long pageSize() {
+    return libc.getpagesize();
   }
 
   /** Fixed offsets of struct shmid_ds (../shared/reference/ipc-facts.md §4.2). */

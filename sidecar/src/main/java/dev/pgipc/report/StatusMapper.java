@@ -5,7 +5,10 @@ import dev.pgipc.api.v1alpha1.Attacher;
 import dev.pgipc.api.v1alpha1.DsmReport;
 import dev.pgipc.api.v1alpha1.InstanceReport;
 import dev.pgipc.api.v1alpha1.InstanceState;
+import dev.pgipc.api.v1alpha1.FindingReport;
 import dev.pgipc.api.v1alpha1.MemoryReport;
+import dev.pgipc.api.v1alpha1.OomKillReport;
+import dev.pgipc.api.v1alpha1.ProcessMemoryReport;
 import dev.pgipc.api.v1alpha1.PgIpcStatusStatus;
 import dev.pgipc.api.v1alpha1.PgSegmentState;
 import dev.pgipc.api.v1alpha1.SegmentReport;
@@ -46,8 +49,10 @@ public final class StatusMapper {
   public static final int MAX_REASON = 1024;
   public static final int MAX_PATH = 4096;
 
-  private static final Set<String> OURS =
-      Set.of(PgIpcStatusStatus.HEALTHY, PgIpcStatusStatus.START_BLOCKED, PgIpcStatusStatus.LEAK_DETECTED);
+  private static final Set<String> OURS = Set.of(PgIpcStatusStatus.HEALTHY, PgIpcStatusStatus.START_BLOCKED,
+      PgIpcStatusStatus.LEAK_DETECTED, PgIpcStatusStatus.IPC_REMOVED, PgIpcStatusStatus.SHARED_MEMORY_LOW,
+      PgIpcStatusStatus.OOM_KILLED);
+  public static final int MAX_FINDINGS = 16;
   /** metav1.Condition's reason pattern; an engine reason that does not fit is replaced. */
   private static final Pattern REASON = Pattern.compile("^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$");
 
@@ -113,6 +118,10 @@ public final class StatusMapper {
     }
 
     s.setMemory(memory(a.memory()));
+    diagnosis(s.getMemory(), a.diagnosis());
+    s.setFindings(a.diagnosis().findings().isEmpty() ? null : new ArrayList<>(a.diagnosis().findings().stream()
+        .sorted(Comparator.comparing((dev.pgipc.assess.Finding f) -> f.severity() != dev.pgipc.assess.Finding.Severity.Critical))
+        .limit(MAX_FINDINGS).map(StatusMapper::finding).toList()));
     s.setSummary(summary(a, omitted, last));
     if (last != null && last.report() != null) {
       s.setRemediation(last.report());
@@ -124,7 +133,95 @@ public final class StatusMapper {
     }
     s.setConditions(conditions);
     setConditions(s, a, generation, now);
+    setDiagnosisConditions(s, a.diagnosis(), generation, now);
     return s;
+  }
+
+  // ---------------------------------------------------------------- memory and IPC failures
+
+  private static void diagnosis(MemoryReport r, dev.pgipc.assess.Diagnosis d) {
+    if (d.kernel() != null) {
+      r.setSysvShmUsedPages(d.kernel().usedPages() < 0 ? null : d.kernel().usedPages());
+      r.setSysvShmLimitPages(d.kernel().shmallPages() < 0 || d.kernel().shmallPages() == Long.MAX_VALUE ? null
+          : d.kernel().shmallPages());
+      r.setSysvShmSegments(d.kernel().usedSegments() < 0 ? null : d.kernel().usedSegments());
+      r.setSysvShmSegmentLimit(d.kernel().shmmni() < 0 ? null : d.kernel().shmmni());
+    }
+    if (d.devShm() != null && d.devShm().sizeBytes() >= 0) {
+      r.setDevShmSizeBytes(d.devShm().sizeBytes());
+      r.setDevShmFreeBytes(d.devShm().freeBytes());
+    }
+    if (!d.largest().isEmpty()) {
+      r.setLargest(new ArrayList<>(d.largest().stream().map(StatusMapper::processMemory).toList()));
+    }
+    dev.pgipc.assess.OomKill k = d.lastOomKill();
+    if (k != null) {
+      OomKillReport o = new OomKillReport();
+      o.setAt(Conditions.timestamp(Instant.ofEpochMilli(k.atEpochMillis())));
+      o.setPid(k.pid());
+      o.setProcess(k.victim() == null ? null : processMemory(k.victim()));
+      o.setQuery(bounded(k.query(), MAX_REASON));
+      o.setEvidence(bounded(k.evidence(), MAX_REASON));
+      o.setLargestBefore(new ArrayList<>(k.largestBefore().stream().limit(5).map(StatusMapper::processMemory).toList()));
+      r.setLastOomKill(o);
+    }
+  }
+
+  private static ProcessMemoryReport processMemory(dev.pgipc.snapshot.ProcessMemory p) {
+    ProcessMemoryReport r = new ProcessMemoryReport();
+    r.setPid(p.pid());
+    r.setRole(bounded(p.role(), 256));
+    r.setUser(bounded(p.user(), 256));
+    r.setDatabase(bounded(p.database(), 256));
+    r.setClient(bounded(p.client(), 256));
+    r.setActivity(bounded(p.activity(), MAX_REASON));
+    r.setPrivateBytes(p.privateBytes());
+    return r;
+  }
+
+  private static FindingReport finding(dev.pgipc.assess.Finding f) {
+    FindingReport r = new FindingReport();
+    r.setKind(f.kind().name());
+    r.setSeverity(f.severity().name());
+    r.setDataDirectory(bounded(f.dataDirectory(), MAX_PATH));
+    r.setReason(f.reason());
+    r.setMessage(bounded(f.message(), MAX_REASON * 2));
+    r.setFix(bounded(f.fix(), MAX_REASON));
+    return r;
+  }
+
+  /** One condition per failure kind; SharedMemoryLow covers the kernel's System V limits and /dev/shm. */
+  private static void setDiagnosisConditions(PgIpcStatusStatus s, dev.pgipc.assess.Diagnosis d, Long generation, Instant now) {
+    condition(s, d, PgIpcStatusStatus.IPC_REMOVED, "IpcIntact", "no IPC object of a running server was removed",
+        generation, now, dev.pgipc.assess.Finding.Kind.IpcRemoved);
+    condition(s, d, PgIpcStatusStatus.SHARED_MEMORY_LOW, "SharedMemoryAvailable",
+        "System V limits and /dev/shm leave room", generation, now,
+        dev.pgipc.assess.Finding.Kind.KernelShmLimit, dev.pgipc.assess.Finding.Kind.DevShmCapacity);
+    condition(s, d, PgIpcStatusStatus.OOM_KILLED, "NoOomKill", "no OOM kill of a PostgreSQL process in the last hour",
+        generation, now, dev.pgipc.assess.Finding.Kind.OomKill);
+    d.findings().stream().filter(f -> f.kind() == dev.pgipc.assess.Finding.Kind.IpcRemoved
+        && f.severity() == dev.pgipc.assess.Finding.Severity.Critical).findFirst().ifPresent(f -> {
+          if (Conditions.isTrue(s.getConditions(), PgIpcStatusStatus.HEALTHY)) {
+            s.setCondition(PgIpcStatusStatus.HEALTHY, Conditions.FALSE, reason(f.reason(), "IpcRemoved"),
+                bounded(f.message(), MAX_REASON), generation, now);
+          }
+        });
+  }
+
+  private static void condition(PgIpcStatusStatus s, dev.pgipc.assess.Diagnosis d, String type, String okReason,
+      String okMessage, Long generation, Instant now, dev.pgipc.assess.Finding.Kind... kinds) {
+    Set<dev.pgipc.assess.Finding.Kind> wanted = Set.of(kinds);
+    dev.pgipc.assess.Finding worst = d.findings().stream().filter(f -> wanted.contains(f.kind()))
+        .min(Comparator.comparing((dev.pgipc.assess.Finding f) -> f.severity() != dev.pgipc.assess.Finding.Severity.Critical))
+        .orElse(null);
+    if (worst == null) {
+      // written only once it has been True: a healthy pod keeps its three conditions
+      if (Conditions.find(s.getConditions(), type).isPresent()) {
+        s.setCondition(type, Conditions.FALSE, okReason, okMessage, generation, now);
+      }
+    } else {
+      s.setCondition(type, Conditions.TRUE, reason(worst.reason(), type), bounded(worst.message(), MAX_REASON), generation, now);
+    }
   }
 
   /** Blocking first, then stale (what an operator acts on), then everything else. */

@@ -20,10 +20,22 @@ public final class CgroupMemoryReader {
 
   /** Null when no memory cgroup can be read (not Linux, or /sys not mounted). */
   public static CgroupMemory read(Path proc, Path cgroupRoot) {
+    return read(proc.resolve("self/cgroup"), cgroupRoot, true);
+  }
+
+  /**
+   * The memory cgroup of another process (a postmaster: OOM kills are counted in its cgroup). Null
+   * when its cgroup is not visible under our mount (another container's, from a pod's sidecar).
+   */
+  public static CgroupMemory readOf(Path proc, int pid, Path cgroupRoot) {
+    return read(proc.resolve(pid + "/cgroup"), cgroupRoot, false);
+  }
+
+  private static CgroupMemory read(Path cgroupFile, Path cgroupRoot, boolean mountRootIsOurs) {
     String v1Path = null;
     String v2Path = null;
     try {
-      for (String line : Files.readAllLines(proc.resolve("self/cgroup"))) {
+      for (String line : Files.readAllLines(cgroupFile)) {
         String[] f = line.split(":", 3);
         if (f.length == 3 && f[0].equals("0") && f[1].isEmpty()) {
           v2Path = f[2];
@@ -35,7 +47,7 @@ public final class CgroupMemoryReader {
       return null;
     }
     if (v1Path != null) {
-      Path base = firstExisting(cgroupRoot.resolve("memory"), v1Path, "memory.usage_in_bytes");
+      Path base = firstExisting(cgroupRoot.resolve("memory"), v1Path, "memory.usage_in_bytes", mountRootIsOurs);
       if (base != null) {
         Map<String, Long> stat = keyValues(base.resolve("memory.stat"));
         long limit = number(base.resolve("memory.limit_in_bytes"));
@@ -49,7 +61,7 @@ public final class CgroupMemoryReader {
       }
     }
     if (v2Path != null) {
-      Path base = firstExisting(cgroupRoot, v2Path, "memory.current");
+      Path base = firstExisting(cgroupRoot, v2Path, "memory.current", mountRootIsOurs);
       if (base != null) {
         Map<String, Long> stat = keyValues(base.resolve("memory.stat"));
         return new CgroupMemory(2,
@@ -65,12 +77,12 @@ public final class CgroupMemoryReader {
   }
 
   /** Our cgroup's directory; inside a cgroup namespace the path is "/" and the mount is ours. */
-  private static Path firstExisting(Path mount, String cgroupPath, String probeFile) {
+  private static Path firstExisting(Path mount, String cgroupPath, String probeFile, boolean mountRootIsOurs) {
     Path own = mount.resolve(cgroupPath.startsWith("/") ? cgroupPath.substring(1) : cgroupPath);
     if (Files.exists(own.resolve(probeFile))) {
       return own;
     }
-    return Files.exists(mount.resolve(probeFile)) ? mount : null;
+    return mountRootIsOurs && Files.exists(mount.resolve(probeFile)) ? mount : null;
   }
 
   /** A file holding one number, or "max" (v2's unlimited, as -1). -1 when unreadable. */

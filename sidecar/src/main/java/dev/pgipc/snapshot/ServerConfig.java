@@ -11,14 +11,24 @@ import java.util.OptionalInt;
  *
  * @param port {@code port}, empty when not set
  * @param socketDirectories {@code unix_socket_directories}, empty when not set
+ * @param sharedBuffersBytes {@code shared_buffers} in bytes, -1 when not set (PostgreSQL's default
+ *     is 128MB)
+ * @param sharedMemoryType {@code shared_memory_type} ({@code mmap} or {@code sysv}), null when not
+ *     set (mmap: the System V segment is only a 56-byte header)
  */
-public record ServerConfig(OptionalInt port, List<String> socketDirectories) {
+public record ServerConfig(OptionalInt port, List<String> socketDirectories, long sharedBuffersBytes, String sharedMemoryType) {
   public static final ServerConfig NONE = new ServerConfig(OptionalInt.empty(), List.of());
+
+  public ServerConfig(OptionalInt port, List<String> socketDirectories) {
+    this(port, socketDirectories, -1, null);
+  }
 
   /** Parses the files in order (the later file wins, as PostgreSQL's auto.conf does). */
   public static ServerConfig parse(List<String> files) {
     OptionalInt port = OptionalInt.empty();
     List<String> sockets = List.of();
+    long sharedBuffers = -1;
+    String shmemType = null;
     for (String text : files) {
       for (String raw : text.split("\n")) {
         String line = stripComment(raw).trim();
@@ -46,11 +56,33 @@ public record ServerConfig(OptionalInt port, List<String> socketDirectories) {
             }
           }
           case "unix_socket_directories" -> sockets = splitList(value);
+          case "shared_buffers" -> sharedBuffers = bytes(value, 8192);
+          case "shared_memory_type" -> shmemType = value.toLowerCase();
           default -> { }
         }
       }
     }
-    return new ServerConfig(port, sockets);
+    return new ServerConfig(port, sockets, sharedBuffers, shmemType);
+  }
+
+  /** A memory setting: a number of {@code unit}-byte blocks, or with kB, MB, GB or TB; -1 when unparsable. */
+  static long bytes(String value, long unit) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)\\s*(kB|MB|GB|TB|B)?").matcher(value.trim());
+    if (!m.matches()) {
+      return -1;
+    }
+    long n = Long.parseLong(m.group(1));
+    String u = m.group(2);
+    if (u == null) {
+      return n * unit;
+    }
+    return switch (u) {
+      case "kB" -> n << 10;
+      case "MB" -> n << 20;
+      case "GB" -> n << 30;
+      case "TB" -> n << 40;
+      default -> n;
+    };
   }
 
   private static String stripComment(String line) {

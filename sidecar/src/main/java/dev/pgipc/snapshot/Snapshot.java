@@ -19,6 +19,7 @@ import java.util.Map;
  *     namespace names is never stale (docs/rules.md, "DSM files")
  * @param dsmControlsComplete every /dev/shm/PostgreSQL.* file could be read, so no control
  *     segment's list of items is missing
+ * @param diagnostics limits, capacity, process memory and logs that explain failures (docs/runbooks.md)
  */
 public record Snapshot(
     long nowEpochMillis,
@@ -34,7 +35,21 @@ public record Snapshot(
     boolean devShmPrivate,
     boolean dsmControlsComplete,
     CgroupMemory memory,
-    List<String> warnings) {
+    List<String> warnings,
+    Diagnostics diagnostics) {
+
+  /** A snapshot without the diagnostics (fixtures that judge IPC objects only). */
+  public Snapshot(long nowEpochMillis, int selfPid, int selfUid, List<SegmentObservation> segments,
+      List<SemaphoreSet> semaphores, List<DataDirectory> dataDirectories, Map<Integer, ProcessInfo> processes,
+      boolean processesReadable, boolean attachersComplete, List<DsmFile> dsmFiles, boolean devShmPrivate,
+      boolean dsmControlsComplete, CgroupMemory memory, List<String> warnings) {
+    this(nowEpochMillis, selfPid, selfUid, segments, semaphores, dataDirectories, processes, processesReadable,
+        attachersComplete, dsmFiles, devShmPrivate, dsmControlsComplete, memory, warnings, Diagnostics.NONE);
+  }
+
+  public Snapshot {
+    diagnostics = diagnostics == null ? Diagnostics.NONE : diagnostics;
+  }
 
   public ProcessInfo process(int pid) {
     return processes.get(pid);

@@ -35,11 +35,14 @@ public final class SnapshotReader {
   private final Path cgroupRoot;
   private final long bootEpochMillis;
   private final boolean devShmPrivate;
+  private final Path etc;
+  private volatile List<Path> serverLogs = List.of();
 
   /** Where the kernel shows processes, POSIX shared memory and cgroups on this host. */
   public static final Path PROC = Path.of("/proc");
   public static final Path DEV_SHM = Path.of("/dev/shm");
   public static final Path CGROUP = Path.of("/sys/fs/cgroup");
+  public static final Path ETC = Path.of("/etc");
 
   public SnapshotReader(Ipc ipc, HeaderProbeCache probes, boolean devShmPrivate) {
     this(ipc, probes, PROC, DEV_SHM, CGROUP, devShmPrivate);
@@ -56,7 +59,13 @@ public final class SnapshotReader {
     this.proc = proc;
     this.devShm = devShm;
     this.cgroupRoot = cgroupRoot;
+    this.etc = ETC;
     this.bootEpochMillis = readBootTime(proc);
+  }
+
+  /** Server log files to read the tails of; when none, each data directory's log/ and pg_log/. */
+  public void serverLogs(List<Path> files) {
+    this.serverLogs = List.copyOf(files);
   }
 
   /**
@@ -167,8 +176,17 @@ public final class SnapshotReader {
       }
     }
     CgroupMemory memory = CgroupMemoryReader.read(proc, cgroupRoot);
+    List<ProcessMemory> processMemory = DiagnosticsReader.processMemory(proc, procs, dataDirs);
+    Diagnostics diagnostics = new Diagnostics(
+        DiagnosticsReader.kernel(proc, ipc, segments),
+        DiagnosticsReader.devShm(devShm),
+        processMemory,
+        DiagnosticsReader.serverCgroups(proc, cgroupRoot, procs, dataDirs),
+        DiagnosticsReader.host(etc),
+        DiagnosticsReader.serverLogs(serverLogs, dataDirs, warnings),
+        DiagnosticsReader.deletedDsmMappings(proc, procs, dataDirs));
     return new Snapshot(now, self, selfUid(), segments, semaphores, dataDirs, snapshotProcs, processesReadable, needEveryone,
-        dsm, devShmPrivate, dsmComplete[0], memory, warnings);
+        dsm, devShmPrivate, dsmComplete[0], memory, warnings, diagnostics);
   }
 
   /** How long after postmaster.pid was written without its shared memory line a start may still be walking keys. */

@@ -19,6 +19,16 @@ public class ForwardingIpc implements Ipc {
   }
 
   @Override
+  public Result<dev.pgipc.ipc.ShmUsage> shmUsage() {
+    return real.shmUsage();
+  }
+
+  @Override
+  public long pageSize() {
+    return real.pageSize();
+  }
+
+  @Override
   public Result<ShmStat> statAtIndex(int index) {
     return real.statAtIndex(index);
   }

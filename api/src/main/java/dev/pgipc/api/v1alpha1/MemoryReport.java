@@ -35,6 +35,31 @@ public class MemoryReport {
   @JsonPropertyDescription("shared memory charged to the cgroup (memory.stat shmem)")
   private Long cgroupShmemBytes;
 
+  @JsonPropertyDescription("pages used against kernel.shmall in the pod's IPC namespace (SHM_INFO)")
+  private Long sysvShmUsedPages;
+
+  @JsonPropertyDescription("kernel.shmall of the pod's IPC namespace; absent when unlimited")
+  private Long sysvShmLimitPages;
+
+  @JsonPropertyDescription("System V segments in the namespace (SHM_INFO used_ids)")
+  private Long sysvShmSegments;
+
+  @JsonPropertyDescription("kernel.shmmni of the namespace")
+  private Long sysvShmSegmentLimit;
+
+  @JsonPropertyDescription("size of the file system at /dev/shm (statfs)")
+  private Long devShmSizeBytes;
+
+  @JsonPropertyDescription("free bytes at /dev/shm (statfs)")
+  private Long devShmFreeBytes;
+
+  @io.fabric8.generator.annotation.Size(max = 5)
+  @JsonPropertyDescription("PostgreSQL processes with the most private memory, largest first")
+  private java.util.List<ProcessMemoryReport> largest;
+
+  @JsonPropertyDescription("the newest OOM kill of a PostgreSQL process the sidecar attributed")
+  private OomKillReport lastOomKill;
+
   public Long getSegmentBytes() {
     return segmentBytes;
   }
@@ -105,5 +130,69 @@ public class MemoryReport {
 
   public void setCgroupShmemBytes(Long cgroupShmemBytes) {
     this.cgroupShmemBytes = cgroupShmemBytes;
+  }
+
+  public Long getSysvShmUsedPages() {
+    return sysvShmUsedPages;
+  }
+
+  public void setSysvShmUsedPages(Long sysvShmUsedPages) {
+    this.sysvShmUsedPages = sysvShmUsedPages;
+  }
+
+  public Long getSysvShmLimitPages() {
+    return sysvShmLimitPages;
+  }
+
+  public void setSysvShmLimitPages(Long sysvShmLimitPages) {
+    this.sysvShmLimitPages = sysvShmLimitPages;
+  }
+
+  public Long getSysvShmSegments() {
+    return sysvShmSegments;
+  }
+
+  public void setSysvShmSegments(Long sysvShmSegments) {
+    this.sysvShmSegments = sysvShmSegments;
+  }
+
+  public Long getSysvShmSegmentLimit() {
+    return sysvShmSegmentLimit;
+  }
+
+  public void setSysvShmSegmentLimit(Long sysvShmSegmentLimit) {
+    this.sysvShmSegmentLimit = sysvShmSegmentLimit;
+  }
+
+  public Long getDevShmSizeBytes() {
+    return devShmSizeBytes;
+  }
+
+  public void setDevShmSizeBytes(Long devShmSizeBytes) {
+    this.devShmSizeBytes = devShmSizeBytes;
+  }
+
+  public Long getDevShmFreeBytes() {
+    return devShmFreeBytes;
+  }
+
+  public void setDevShmFreeBytes(Long devShmFreeBytes) {
+    this.devShmFreeBytes = devShmFreeBytes;
+  }
+
+  public java.util.List<ProcessMemoryReport> getLargest() {
+    return largest;
+  }
+
+  public void setLargest(java.util.List<ProcessMemoryReport> largest) {
+    this.largest = largest;
+  }
+
+  public OomKillReport getLastOomKill() {
+    return lastOomKill;
+  }
+
+  public void setLastOomKill(OomKillReport lastOomKill) {
+    this.lastOomKill = lastOomKill;
   }
 }

@@ -24,6 +24,12 @@ public class PgIpcStatusStatus extends ConditionedStatus {
   public static final String START_BLOCKED = "StartBlocked";
   /** True when Reclaimable memory (leaked segments, DSM files) exists. */
   public static final String LEAK_DETECTED = "LeakDetected";
+  /** True when IPC objects of a running server were removed under it (RemoveIPC, ipcrm, rm). */
+  public static final String IPC_REMOVED = "IpcRemoved";
+  /** True when System V limits or /dev/shm capacity make starts or queries fail (or nearly). */
+  public static final String SHARED_MEMORY_LOW = "SharedMemoryLow";
+  /** True when the OOM killer ended a PostgreSQL process in the last hour. */
+  public static final String OOM_KILLED = "OomKilled";
 
   @JsonPropertyDescription("RFC 3339 time of the scan this status describes")
   private String observedAt;
@@ -45,6 +51,10 @@ public class PgIpcStatusStatus extends ConditionedStatus {
   private List<SemaphoreReport> semaphores = new ArrayList<>();
 
   private MemoryReport memory;
+
+  @Size(max = 16)
+  @JsonPropertyDescription("memory and IPC failures explained (SHMALL, /dev/shm, OOM kills, IPC removed), worst first")
+  private List<FindingReport> findings;
 
   private Summary summary;
 
@@ -101,6 +111,14 @@ public class PgIpcStatusStatus extends ConditionedStatus {
 
   public void setMemory(MemoryReport memory) {
     this.memory = memory;
+  }
+
+  public List<FindingReport> getFindings() {
+    return findings;
+  }
+
+  public void setFindings(List<FindingReport> findings) {
+    this.findings = findings;
   }
 
   public Summary getSummary() {
