@@ -8,8 +8,6 @@ import dev.pgipc.assess.Assessment;
 import dev.pgipc.assess.InstanceAssessment;
 import dev.pgipc.remediate.ActionOutcome;
 import dev.pgipc.remediate.RemediationResult;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.net.BindException;
 import java.time.Clock;
@@ -60,16 +58,17 @@ public final class Agent implements AutoCloseable {
   private LastRemediation lastRemediation;
   private String seenUid;
 
-  public Agent(AgentConfig config, KubernetesClient client, Engine engine, Tuning tuning, Clock clock) {
+  public Agent(AgentConfig config, KubeApi api, Engine engine, Tuning tuning, Clock clock) {
     this.config = config;
     this.engine = engine;
     this.tuning = tuning;
     this.clock = clock;
     this.metrics = new AgentMetrics(config.memoryLimitBytes());
     this.mapper = new StatusMapper(config.pgdata());
-    this.recorder = new StatusRecorder(client, config.namespace(), config.podName(), tuning.heartbeat(),
+    OwnObject own = new OwnObject(config.namespace(), config.podName());
+    this.recorder = new StatusRecorder(api, own, tuning.heartbeat(),
         tuning.backoffInitial(), tuning.backoffMax(), metrics, log);
-    this.watch = new OwnObjectWatch(client, config.namespace(), config.podName(), wakeups::release, log);
+    this.watch = new OwnObjectWatch(api, own, wakeups::release, log, tuning.backoffInitial(), tuning.backoffMax());
     this.pidWatch = new PostmasterPidWatch(config.pgdata());
     this.loop = new Thread(this::run, "pgipc-agent");
   }
@@ -221,18 +220,20 @@ public final class Agent implements AutoCloseable {
   }
 
   private Long generation() {
-    GenericKubernetesResource o = watch.latest();
-    if (o != null && Objects.equals(o.getMetadata().getUid(), recorder.uid()) && o.getMetadata().getGeneration() != null) {
+    JsonNode o = watch.latest();
+    JsonNode meta = o == null ? null : o.path("metadata");
+    if (meta != null && Objects.equals(meta.path("uid").asText(null), recorder.uid()) && meta.path("generation").isNumber()) {
       Long g = recorder.generation();
-      return g == null ? o.getMetadata().getGeneration() : Math.max(g, o.getMetadata().getGeneration());
+      long seen = meta.path("generation").asLong();
+      return g == null ? seen : Math.max(g, seen);
     }
     return recorder.generation();
   }
 
   /** A recreated object starts with an empty status: write it in full, at once. */
   private void noticeObjectChanges() {
-    GenericKubernetesResource o = watch.latest();
-    String uid = o == null ? null : o.getMetadata().getUid();
+    JsonNode o = watch.latest();
+    String uid = o == null ? null : o.path("metadata").path("uid").asText(null);
     if (!Objects.equals(uid, seenUid)) {
       seenUid = uid;
       if (uid != null && !uid.equals(recorder.uid())) {
@@ -254,11 +255,10 @@ public final class Agent implements AutoCloseable {
 
   /** @return true if a request was handled */
   private boolean remediateIfAsked() {
-    GenericKubernetesResource o = watch.latest();
-    if (o == null) {
+    JsonNode obj = watch.latest();
+    if (obj == null) {
       return false;
     }
-    JsonNode obj = Json.tree(o);
     JsonNode request = obj.path("spec").path("remediation");
     if (!request.isObject()) {
       return false;

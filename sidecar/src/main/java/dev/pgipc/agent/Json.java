@@ -2,20 +2,21 @@ package dev.pgipc.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
-/** The one JSON mapping the agent uses: fabric8's, so model classes read and write as the client does. */
+/** The one JSON mapping the agent uses: plain Jackson (the model classes are Jackson beans). */
 final class Json {
   /** Unknown fields are ignored: an operator or sidecar of a newer version may add some. */
-  static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization(
-      new com.fasterxml.jackson.databind.ObjectMapper()
-          .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false), true);
-  private static final com.fasterxml.jackson.databind.ObjectMapper TREES = new com.fasterxml.jackson.databind.ObjectMapper();
+  static final ObjectMapper SERIALIZATION = new ObjectMapper()
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  private static final ObjectMapper TREES = new ObjectMapper();
 
   private Json() {}
 
   static JsonNode tree(Object value) {
-    return value == null ? NullNode.getInstance() : SERIALIZATION.convertValue(value, JsonNode.class);
+    return value == null ? NullNode.getInstance() : SERIALIZATION.valueToTree(value);
   }
 
   /** Null when absent or not of that shape (e.g. written by a newer version with values we do not know). */
@@ -40,6 +41,10 @@ final class Json {
   }
 
   static String string(Object value) {
-    return SERIALIZATION.asJson(value);
+    try {
+      return SERIALIZATION.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(e);
+    }
   }
 }

@@ -4,11 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pgipc.api.v1alpha1.PgIpcStatusStatus;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -23,9 +18,8 @@ final class StatusRecorder {
   /** What an attempt did (pgipc_status_writes_total counts written, skipped, failed and missing). */
   public enum Result { WRITTEN, SKIPPED, FAILED, MISSING, BACKING_OFF }
 
-  private final KubernetesClient client;
-  private final String namespace;
-  private final String name;
+  private final KubeApi api;
+  private final OwnObject object;
   private final Duration heartbeat;
   private final Backoff backoff;
   private final Duration backoffMax;
@@ -40,11 +34,10 @@ final class StatusRecorder {
   private Instant notBefore = Instant.EPOCH;
   private Result lastFailure = Result.FAILED;
 
-  StatusRecorder(KubernetesClient client, String namespace, String name, Duration heartbeat,
+  StatusRecorder(KubeApi api, OwnObject object, Duration heartbeat,
       Duration backoffInitial, Duration backoffMax, AgentMetrics metrics, AgentLog log) {
-    this.client = client;
-    this.namespace = namespace;
-    this.name = name;
+    this.api = api;
+    this.object = object;
     this.heartbeat = heartbeat;
     this.backoff = new Backoff(backoffInitial, backoffMax);
     this.backoffMax = backoffMax;
@@ -101,7 +94,7 @@ final class StatusRecorder {
       return true;
     }
     try {
-      GenericKubernetesResource obj = OwnObject.of(client, namespace, name).get();
+      JsonNode obj = api.get(object.path());
       if (obj == null) {
         missing(now);
         return false;
@@ -131,19 +124,14 @@ final class StatusRecorder {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.set("status", MergePatch.replacing(stored, want));
     try {
-      GenericKubernetesResource written = OwnObject.of(client, namespace, name).subresource("status")
-          .patch(PatchContext.of(PatchType.JSON_MERGE), Json.string(body));
-      if (written == null) {
-        missing(now);
-        return Result.MISSING;
-      }
+      JsonNode written = api.mergePatch(object.statusPath(), body);
       remember(written);
       metrics.statusWrite("written");
       backoff.reset();
-      log.transition("status", "ok", false, "writing PgIpcStatus " + namespace + "/" + name + " status again");
+      log.transition("status", "ok", false, "writing " + object + " status again");
       return Result.WRITTEN;
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == 404) {
+    } catch (KubeApi.Failure e) {
+      if (e.code() == 404) {
         forget();
         missing(now);
         return Result.MISSING;
@@ -156,11 +144,12 @@ final class StatusRecorder {
     }
   }
 
-  private void remember(GenericKubernetesResource obj) {
-    uid = obj.getMetadata().getUid();
-    generation = obj.getMetadata().getGeneration();
-    Object status = obj.getAdditionalProperties().get("status");
-    stored = status == null ? null : Json.tree(status);
+  private void remember(JsonNode obj) {
+    JsonNode meta = obj.path("metadata");
+    uid = meta.path("uid").asText(null);
+    generation = meta.path("generation").isNumber() ? meta.path("generation").asLong() : null;
+    JsonNode status = obj.get("status");
+    stored = status == null || status.isNull() ? null : status;
     known = true;
   }
 
@@ -168,7 +157,7 @@ final class StatusRecorder {
     lastFailure = Result.MISSING;
     metrics.statusWrite("missing");
     notBefore = now.plus(backoff.failed());
-    log.transition("status", "missing", false, "PgIpcStatus " + namespace + "/" + name
+    log.transition("status", "missing", false, object
         + " does not exist yet (the operator creates it); scanning on and retrying");
   }
 
@@ -176,35 +165,15 @@ final class StatusRecorder {
     lastFailure = Result.FAILED;
     metrics.statusWrite("failed");
     notBefore = now.plus(backoff.failed());
-    int code = e instanceof KubernetesClientException k ? k.getCode() : 0;
+    int code = e instanceof KubeApi.Failure f ? f.code() : 0;
     String state = code <= 0 ? "unreachable" : "http " + code;
-    log.transition("status", state, true, "cannot write PgIpcStatus " + namespace + "/" + name + " status to "
-        + client.getMasterUrl() + ": " + apiError(e) + "; scanning on, retrying with backoff up to "
+    log.transition("status", state, true, "cannot write " + object + " status to "
+        + api.server() + ": " + apiError(e) + "; scanning on, retrying with backoff up to "
         + AgentLog.duration(backoffMax));
   }
 
-  /** "API server answered 409: <its message>", or "API server unreachable: ConnectException". */
+  /** "API server answered 409: <its message>", or "API server unreachable: ConnectException Connection refused". */
   static String apiError(RuntimeException e) {
-    if (e instanceof KubernetesClientException k && k.getCode() > 0) {
-      String msg = k.getStatus() != null && k.getStatus().getMessage() != null ? k.getStatus().getMessage() : null;
-      return "API server answered " + k.getCode() + (msg == null ? "" : ": " + msg);
-    }
-    // the outermost I/O error says most (ConnectException, UnknownHostException, SSLHandshakeException)
-    Throwable io = null;
-    for (Throwable t = e; t != null && io == null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof java.io.IOException) {
-        io = t;
-      }
-    }
-    Throwable what = io != null ? io : e;
-    Throwable root = what;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    String text = what.getClass().getSimpleName() + (what.getMessage() == null ? "" : " " + what.getMessage());
-    if (root != what && what.getMessage() == null) {
-      text += " (" + root.getClass().getSimpleName() + (root.getMessage() == null ? "" : " " + root.getMessage()) + ")";
-    }
-    return "API server unreachable: " + text.replaceAll("\\s+", " ");
+    return e instanceof KubeApi.Failure ? e.getMessage() : "API server unreachable: " + KubeApi.unreachable(e);
   }
 }

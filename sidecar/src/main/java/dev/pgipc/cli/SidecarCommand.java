@@ -2,12 +2,11 @@ package dev.pgipc.cli;
 
 import dev.pgipc.Scanner;
 import dev.pgipc.agent.Agent;
-import dev.pgipc.agent.AgentClients;
 import dev.pgipc.agent.AgentConfig;
+import dev.pgipc.agent.Fatal;
 import dev.pgipc.agent.IpcEngine;
+import dev.pgipc.agent.KubeApi;
 import dev.pgipc.ipc.NativeIpc;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -20,7 +19,8 @@ import picocli.CommandLine.Option;
             + "into the pod's PgIpcStatus (status only; the operator creates the object), runs the remediation the "
             + "operator requests in its spec (re-verifying every action), and serves Prometheus metrics, /healthz and "
             + "/readyz on one port.",
-        "Configured from the environment; an option overrides its variable. Runs until SIGTERM."})
+        "Configured from the environment; an option overrides its variable. Runs until SIGTERM; exits with 3 on a "
+            + "fatal error (out of memory, a thread that died), so that the container is restarted."})
 final class SidecarCommand implements Callable<Integer> {
   @Option(names = "--pod-name", paramLabel = "NAME", description = "This pod's name, and its PgIpcStatus's (env POD_NAME).")
   String podName;
@@ -53,6 +53,7 @@ final class SidecarCommand implements Callable<Integer> {
       throw new PgIpc.UserError(e.getMessage());
     }
     configureLogging();
+    Fatal.install();
     Scanner scanner;
     try {
       scanner = new Scanner(NativeIpc.get(), config.minStaleSeconds(), config.devShmPrivate());
@@ -64,29 +65,29 @@ final class SidecarCommand implements Callable<Integer> {
     } catch (UnsatisfiedLinkError | RuntimeException e) {
       throw new PgIpc.UserError("cannot load the C library for System V IPC calls (Linux only): " + e.getMessage());
     }
-    KubernetesClient client = AgentClients.create(Config.autoConfigure(null), config.namespace());
-    Agent agent = new Agent(config, client, new IpcEngine(scanner, config.pgdata(), config.grace()),
+    KubeApi api;
+    try {
+      api = KubeApi.fromEnvironment(System.getenv());
+    } catch (KubeApi.BadConfig e) {
+      throw new PgIpc.UserError(e.getMessage());
+    }
+    Agent agent = new Agent(config, api, new IpcEngine(scanner, config.pgdata(), config.grace()),
         Agent.Tuning.defaults(), Clock.systemUTC());
     try {
       agent.start();
     } catch (AgentConfig.Invalid e) {
-      client.close();
       throw new PgIpc.UserError(e.getMessage());
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       agent.close();
-      client.close();
       stopped.countDown();
     }, "pgipc-shutdown"));
     stopped.await();
     return PgIpc.EXIT_OK;
   }
 
-  /**
-   * One line per event with a timestamp; the Kubernetes client's own warnings (with stack traces)
-   * only with PGIPC_DEBUG, since the agent logs every failure it meets itself.
-   */
+  /** One line per event with a timestamp; debug lines only with PGIPC_DEBUG. */
   private static void configureLogging() {
     boolean debug = System.getenv("PGIPC_DEBUG") != null;
     setDefault("org.slf4j.simpleLogger.showDateTime", "true");
@@ -96,7 +97,6 @@ final class SidecarCommand implements Callable<Integer> {
     setDefault("org.slf4j.simpleLogger.showShortLogName", "false");
     setDefault("org.slf4j.simpleLogger.logFile", "System.err");
     setDefault("org.slf4j.simpleLogger.defaultLogLevel", debug ? "debug" : "info");
-    setDefault("org.slf4j.simpleLogger.log.io.fabric8", debug ? "debug" : "off");
   }
 
   private static void setDefault(String key, String value) {

@@ -3,7 +3,6 @@ package dev.pgipc.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -54,7 +53,7 @@ class AgentEndpointsTest {
     engine.failScans = new IllegalStateException("cannot read /proc/sysvipc/shm");
     AgentConfig config = new AgentConfig("pg-0", ns, Path.of(Assessments.PGDATA), Duration.ofSeconds(1), 30, 0,
         Duration.ofSeconds(1));
-    try (KubernetesClient client = api.agentClient(ns);
+    try (KubeApi client = api.agentClient(ns);
         Agent agent = new Agent(config, client, engine, AgentStatusTest.fast(), Clock.systemUTC())) {
       agent.start();
       int port = agent.port();

@@ -26,7 +26,6 @@ import dev.pgipc.remediate.RemediationResult;
 import dev.pgipc.testing.PgShmemHeaders;
 import dev.pgipc.testing.SegmentHolder;
 import dev.pgipc.testing.TestSegments;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +55,7 @@ class AgentRemediationTest {
   final String pod = "pg-0";
   Path pgdata;
   Path restoredFrom;
-  KubernetesClient client;
+  KubeApi client;
 
   @BeforeAll
   static void startApi() {

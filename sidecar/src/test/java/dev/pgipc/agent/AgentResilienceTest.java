@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pgipc.api.v1alpha1.PgIpcStatus;
 import dev.pgipc.api.v1alpha1.PgIpcStatusStatus;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,7 +34,7 @@ class AgentResilienceTest {
     String ns = "ns-" + UUID.randomUUID().toString().substring(0, 8);
     int port = MockApi.freePort(); // nothing listens here yet
     FakeEngine engine = new FakeEngine(Assessments::running);
-    try (KubernetesClient client = MockApi.agentClient("http://127.0.0.1:" + port + "/", ns);
+    try (KubeApi client = MockApi.agentClient("http://127.0.0.1:" + port + "/", ns);
         Agent agent = new Agent(config(ns, "pg-0"), client, engine, AgentStatusTest.fast(), Clock.systemUTC())) {
       agent.start();
       Await.until("failed attempts", () -> counter(agent, "pgipc.status.writes", "failed") >= 2);
@@ -64,7 +63,7 @@ class AgentResilienceTest {
       api.fail("PATCH", statusPath, 409, 1);
       api.fail("PATCH", statusPath, 503, 1);
       FakeEngine engine = new FakeEngine(Assessments::blocked);
-      try (KubernetesClient client = api.agentClient(ns);
+      try (KubeApi client = api.agentClient(ns);
           Agent agent = new Agent(config(ns, "pg-0"), client, engine, AgentStatusTest.fast(), Clock.systemUTC())) {
         agent.start();
         Await.until("the status written", () -> status(api, ns, "pg-0") != null
@@ -84,7 +83,7 @@ class AgentResilienceTest {
       api.createStatusObject(ns, "pg-0");
       FakeEngine engine = new FakeEngine(Assessments::running);
       engine.failScans = new IllegalStateException("/proc/sysvipc/shm: garbage");
-      try (KubernetesClient client = api.agentClient(ns);
+      try (KubeApi client = api.agentClient(ns);
           Agent agent = new Agent(config(ns, "pg-0"), client, engine, AgentStatusTest.fast(), Clock.systemUTC())) {
         agent.start();
         Await.until("failing scans", () -> engine.scans.get() >= 2);

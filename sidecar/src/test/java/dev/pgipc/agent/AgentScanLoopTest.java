@@ -2,7 +2,6 @@ package dev.pgipc.agent;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -20,7 +19,7 @@ class AgentScanLoopTest {
     FakeEngine engine = new FakeEngine(Assessments::running);
     AgentConfig config = new AgentConfig("pg-0", "ns-loop", pgdata, Duration.ofMinutes(10), 30, 0, Duration.ofSeconds(1));
     // no API server at all: the loop does not depend on it
-    try (KubernetesClient client = MockApi.agentClient("http://127.0.0.1:" + MockApi.freePort() + "/", "ns-loop");
+    try (KubeApi client = MockApi.agentClient("http://127.0.0.1:" + MockApi.freePort() + "/", "ns-loop");
         Agent agent = new Agent(config, client, engine, AgentStatusTest.fast(), Clock.systemUTC())) {
       agent.start();
       Await.until("the first scan", () -> engine.scans.get() == 1);

@@ -12,9 +12,6 @@ import dev.pgipc.api.v1alpha1.PgIpcStatusStatus;
 import dev.pgipc.api.v1alpha1.Verdict;
 import io.fabric8.kubernetes.api.model.Condition;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -59,7 +56,7 @@ class AgentStatusTest {
     String ns = namespace();
     api.createStatusObject(ns, "pg-0");
     FakeEngine engine = new FakeEngine(Assessments::running);
-    try (KubernetesClient client = api.agentClient(ns);
+    try (KubeApi client = api.agentClient(ns);
         Agent agent = new Agent(config(ns, "pg-0"), client, engine, fast(), Clock.systemUTC())) {
       agent.start();
       Await.until("a status", () -> status(ns, "pg-0") != null && status(ns, "pg-0").getObservedAt() != null);
@@ -111,7 +108,7 @@ class AgentStatusTest {
   void waitsForTheOperatorToCreateTheObjectAndNeverCreatesIt() {
     String ns = namespace();
     FakeEngine engine = new FakeEngine(Assessments::blocked);
-    try (KubernetesClient client = api.agentClient(ns);
+    try (KubeApi client = api.agentClient(ns);
         Agent agent = new Agent(config(ns, "pg-1"), client, engine, fast(), Clock.systemUTC())) {
       agent.start();
       Await.until("scans without an object", () -> engine.scans.get() >= 3);
@@ -136,22 +133,24 @@ class AgentStatusTest {
   }
 
   @Test
-  void answersAnUnknownActionTypeFromANewerOperatorWithARefusal() {
+  void answersAnUnknownActionTypeFromANewerOperatorWithARefusal() throws Exception {
     String ns = namespace();
     api.createStatusObject(ns, "pg-2");
     FakeEngine engine = new FakeEngine(Assessments::runningWithLeak);
-    try (KubernetesClient client = api.agentClient(ns);
+    try (KubeApi client = api.agentClient(ns);
         Agent agent = new Agent(config(ns, "pg-2"), client, engine, fast(), Clock.systemUTC())) {
       agent.start();
       Await.until("a status", () -> status(ns, "pg-2") != null && status(ns, "pg-2").getObservedAt() != null);
       // written as raw JSON: this version's typed model cannot even hold the value
-      OwnObject.of(api.client(), ns, "pg-2").patch(PatchContext.of(PatchType.JSON_MERGE),
+      KubeApi raw = KubeApi.insecure(api.url());
+      String path = new OwnObject(ns, "pg-2").path();
+      raw.mergePatch(path, KubeApi.JSON.readTree(
           "{\"spec\":{\"remediation\":{\"id\":\"n1\",\"dryRun\":false,\"actions\":["
               + "{\"type\":\"CompactSegments\"},"
-              + "{\"type\":\"RemoveSegment\",\"shmid\":16,\"key\":1879048193,\"ctime\":1}]}}}");
-      Await.until("the answer", () -> "n1".equals(Json.tree(OwnObject.of(api.client(), ns, "pg-2").get())
+              + "{\"type\":\"RemoveSegment\",\"shmid\":16,\"key\":1879048193,\"ctime\":1}]}}}"));
+      Await.until("the answer", () -> "n1".equals(raw.get(path)
           .path("status").path("remediation").path("id").asText()));
-      JsonNode report = Json.tree(OwnObject.of(api.client(), ns, "pg-2").get()).path("status").path("remediation");
+      JsonNode report = raw.get(path).path("status").path("remediation");
       assertEquals("PartiallySucceeded", report.path("phase").asText());
       assertEquals(2, report.path("outcomes").size(), report::toString);
       assertEquals("Refused", report.path("outcomes").get(0).path("outcome").asText());

@@ -53,7 +53,7 @@ class HealthTest {
 
   @Test
   void apiErrorsAreOneLine() {
-    var refused = new io.fabric8.kubernetes.client.KubernetesClientException("An error has occurred.",
+    var refused = new IllegalStateException("An error has occurred.",
         new java.util.concurrent.CompletionException(new java.net.ConnectException("Connection refused")));
     assertEquals("API server unreachable: ConnectException Connection refused", StatusRecorder.apiError(refused));
     assertEquals("800 ms", AgentLog.duration(Duration.ofMillis(800)));

@@ -6,8 +6,6 @@ import dev.pgipc.api.v1alpha1.PgIpcStatus;
 import dev.pgipc.api.v1alpha1.PgIpcStatusSpec;
 import dev.pgipc.api.v1alpha1.PolicyRef;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -99,14 +97,14 @@ public final class MockApi implements AutoCloseable {
     return server.url("/");
   }
 
-  /** A client configured the way the agent configures its own. */
-  public KubernetesClient agentClient(String namespace) {
+  /** The agent's own client, on this server. */
+  public KubeApi agentClient(String namespace) {
     return agentClient(url(), namespace);
   }
 
-  static KubernetesClient agentClient(String url, String namespace) {
-    Config c = new ConfigBuilder(Config.empty()).withMasterUrl(url).withTrustCerts(true).build();
-    return AgentClients.create(c, namespace);
+  /** @param namespace unused: the agent's client takes the namespace from its configuration */
+  static KubeApi agentClient(String url, String namespace) {
+    return KubeApi.insecure(url);
   }
 
   /** Creates the pod's PgIpcStatus as the operator would: spec.policyRef, no status. */
