@@ -246,8 +246,8 @@ public final class Agent implements AutoCloseable {
 
   /** The policy's safety.minStaleSeconds from the PgIpcStatus spec; until it is there, the configured one. */
   private long minStaleSeconds() {
-    GenericKubernetesResource o = watch.latest();
-    JsonNode v = o == null ? null : Json.tree(o).path("spec").path("minStaleSeconds");
+    JsonNode o = watch.latest();
+    JsonNode v = o == null ? null : o.path("spec").path("minStaleSeconds");
     return v != null && v.canConvertToLong() && v.asLong() >= 0 ? v.asLong() : config.minStaleSeconds();
   }
 

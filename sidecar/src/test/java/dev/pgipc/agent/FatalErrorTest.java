@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.pgipc.assess.Assessment;
 import dev.pgipc.cli.PgIpc;
 import dev.pgipc.remediate.Executor;
-import dev.pgipc.remediate.Plan;
-import dev.pgipc.remediate.PlanOptions;
+import dev.pgipc.plan.Plan;
+import dev.pgipc.plan.Attestation;
 import dev.pgipc.remediate.RemediationResult;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -96,7 +96,7 @@ class FatalErrorTest {
           }
 
           @Override
-          public RemediationResult execute(Plan plan, PlanOptions.Attestation a, boolean dryRun, Executor.Listener l) {
+          public RemediationResult execute(Plan plan, Attestation a, boolean dryRun, Executor.Listener l) {
             throw new UnsupportedOperationException();
           }
         }, Agent.Tuning.defaults(), Clock.systemUTC());
