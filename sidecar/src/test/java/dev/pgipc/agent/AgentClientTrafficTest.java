@@ -9,12 +9,11 @@ import dev.pgipc.api.v1alpha1.PgIpcStatusStatus;
 import dev.pgipc.assess.Assessment;
 import dev.pgipc.ipc.NativeIpc;
 import dev.pgipc.remediate.Executor;
-import dev.pgipc.remediate.Plan;
-import dev.pgipc.remediate.PlanOptions;
+import dev.pgipc.plan.Plan;
+import dev.pgipc.plan.Attestation;
 import dev.pgipc.remediate.RemediationResult;
 import dev.pgipc.testing.PgBinaries;
 import dev.pgipc.testing.PgCluster;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -70,7 +69,7 @@ class AgentClientTrafficTest {
     }
 
     @Override
-    public RemediationResult execute(Plan plan, PlanOptions.Attestation attestation, boolean dryRun, Executor.Listener listener) {
+    public RemediationResult execute(Plan plan, Attestation attestation, boolean dryRun, Executor.Listener listener) {
       return real.execute(plan, attestation, dryRun, listener);
     }
   }
@@ -95,7 +94,7 @@ class AgentClientTrafficTest {
         AgentConfig config = new AgentConfig("pg-0", ns, pg.dataDir(), Duration.ofSeconds(1), 30, 0, Duration.ofSeconds(1));
         CountingEngine engine = new CountingEngine(new IpcEngine(new Scanner(NativeIpc.get(), 30), pg.dataDir(),
             Duration.ofSeconds(1)));
-        try (KubernetesClient client = api.agentClient(ns);
+        try (KubeApi client = api.agentClient(ns);
             Agent agent = new Agent(config, client, engine, Agent.Tuning.defaults(), Clock.systemUTC())) {
           agent.start();
           Await.until("a first status with the client's backend", () -> roles(ns).stream().anyMatch(r -> r.contains("postgres postgres")));
