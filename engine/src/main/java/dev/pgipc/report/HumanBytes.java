@@ -1,4 +1,4 @@
-package dev.pgipc.cli;
+package dev.pgipc.report;
 
 /** Sizes as a person reads them: 56 B, 4.0 KiB, 142.6 MiB, 4.1 GiB. */
 public final class HumanBytes {

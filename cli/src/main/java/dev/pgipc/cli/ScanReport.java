@@ -1,5 +1,6 @@
 package dev.pgipc.cli;
 
+import dev.pgipc.report.HumanBytes;
 import dev.pgipc.report.StatusMapper;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;

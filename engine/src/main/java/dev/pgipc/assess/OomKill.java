@@ -17,7 +17,7 @@ public record OomKill(long atEpochMillis, String dataDirectory, ProcessMemory vi
     String evidence, List<ProcessMemory> largestBefore) {
 
   public String describe() {
-    String who = victim != null ? victim.describe() + " (" + dev.pgipc.cli.HumanBytes.format(victim.privateBytes())
+    String who = victim != null ? victim.describe() + " (" + dev.pgipc.report.HumanBytes.format(victim.privateBytes())
         + " private at the last sample)" : pid != null ? "PID " + pid : "an unsampled process";
     return "OOM kill of " + who + (query == null ? "" : ", running: " + query) + " [" + evidence + "]";
   }

@@ -2,7 +2,7 @@ package dev.pgipc.assess;
 
 import dev.pgipc.api.v1alpha1.PgSegmentState;
 import dev.pgipc.api.v1alpha1.PostmasterStatus;
-import dev.pgipc.cli.HumanBytes;
+import dev.pgipc.report.HumanBytes;
 import dev.pgipc.snapshot.CgroupMemory;
 import dev.pgipc.snapshot.DataDirectory;
 import dev.pgipc.snapshot.DevShm;

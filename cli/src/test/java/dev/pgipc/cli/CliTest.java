@@ -1,5 +1,6 @@
 package dev.pgipc.cli;
 
+import dev.pgipc.report.HumanBytes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
