@@ -1,5 +1,6 @@
 package dev.pgipc.agent;
 
+import dev.pgipc.api.Text;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -67,15 +68,9 @@ final class AgentLog {
     return d.toMinutes() + " min";
   }
 
-  /** The innermost cause, on one line: what a person needs to act on. */
+  /** The innermost cause, on one line: what a person needs to act on ({@link Text#oneLine}). */
   static String describe(Throwable t) {
-    Throwable root = t;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    String top = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-    String msg = root == t ? top
-        : top + " (" + root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage()) + ")";
-    return msg.replaceAll("\\s*[\\r\\n]+\\s*", " ").trim();
+    return Text.oneLine(t);
   }
+
 }

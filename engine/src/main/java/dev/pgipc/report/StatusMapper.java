@@ -1,5 +1,6 @@
 package dev.pgipc.report;
 
+import dev.pgipc.api.Text;
 import dev.pgipc.api.Conditions;
 import dev.pgipc.api.v1alpha1.Attacher;
 import dev.pgipc.api.v1alpha1.DsmReport;
@@ -426,11 +427,9 @@ public final class StatusMapper {
   }
 
   public static String bounded(String s, int max) {
-    if (s == null || s.length() <= max) {
-      return s;
-    }
-    return s.substring(0, max - 1) + "…";
+    return Text.bounded(s, max);
   }
+
 
   private static String blankToNull(String s) {
     return s == null || s.isBlank() ? null : s;

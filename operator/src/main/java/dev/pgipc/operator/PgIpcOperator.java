@@ -1,5 +1,6 @@
 package dev.pgipc.operator;
 
+import dev.pgipc.api.Text;
 import dev.pgipc.operator.http.HttpEndpoints;
 import dev.pgipc.operator.metrics.OperatorMetrics;
 import dev.pgipc.operator.reconcile.ClusterIo;
@@ -201,7 +202,7 @@ public final class PgIpcOperator implements AutoCloseable {
           registry::scrape);
       http.start();
     } catch (Exception e) {
-      System.err.println("pgipc operator: cannot start: " + oneLine(e));
+      System.err.println("pgipc operator: cannot start: " + Text.oneLine(e));
       System.exit(1);
       return;
     }
@@ -213,7 +214,7 @@ public final class PgIpcOperator implements AutoCloseable {
     try {
       op.start();
     } catch (Exception e) {
-      System.err.println("pgipc operator: cannot start against " + client.getMasterUrl() + ": " + oneLine(e)
+      System.err.println("pgipc operator: cannot start against " + client.getMasterUrl() + ": " + Text.oneLine(e)
           + " (is the API server reachable, are the pgipc CRDs installed, may the operator list pods,"
           + " pgipcpolicies and pgipcstatuses?)");
       System.exit(1);
@@ -223,21 +224,7 @@ public final class PgIpcOperator implements AutoCloseable {
         config.watchNamespaces().isEmpty() ? "all" : config.watchNamespaces(), config.podEvictionAllowed());
   }
 
-  /** The innermost cause with a message, or the chain of exception names, on one line. */
-  static String oneLine(Throwable e) {
-    String message = null;
-    java.util.List<String> names = new java.util.ArrayList<>();
-    for (Throwable t = e; t != null && names.size() < 10; t = t.getCause() == t ? null : t.getCause()) {
-      names.add(t.getClass().getSimpleName());
-      if (t.getMessage() != null && !t.getMessage().isBlank() && !t.getMessage().startsWith("java.")) {
-        message = t.getClass().getSimpleName() + ": " + t.getMessage();
-      }
-    }
-    String m = message != null ? message : String.join(" <- ", names);
-    int nl = m.indexOf('\n');
-    m = nl < 0 ? m : m.substring(0, nl);
-    return m.length() > 300 ? m.substring(0, 300) : m;
-  }
+
 
   /** Whether this replica holds the lease (always true without leader election). */
   public boolean leading() {

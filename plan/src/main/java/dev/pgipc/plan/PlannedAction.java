@@ -1,5 +1,6 @@
 package dev.pgipc.plan;
 
+import dev.pgipc.api.Text;
 import dev.pgipc.api.v1alpha1.ActionType;
 import dev.pgipc.api.v1alpha1.RemediationAction;
 import java.nio.file.Path;
@@ -67,7 +68,7 @@ public record PlannedAction(
     a.setCtime(ctime);
     a.setPids(pids.isEmpty() ? null : pids);
     a.setPath(type == ActionType.RemoveSegment || type == ActionType.TerminateBackends ? null : path);
-    a.setReason(reason == null || reason.length() <= MAX_REASON ? reason : reason.substring(0, MAX_REASON - 3) + "...");
+    a.setReason(Text.bounded(reason, MAX_REASON));
     return a;
   }
 

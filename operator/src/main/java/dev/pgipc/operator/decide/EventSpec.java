@@ -1,5 +1,7 @@
 package dev.pgipc.operator.decide;
 
+import dev.pgipc.api.Text;
+
 /**
  * A Kubernetes Event to record on the pod (its related object is the PgIpcStatus) and, for the
  * remediation lifecycle, also on the PgIpcStatus so {@code kubectl describe pgipcs} shows it.
@@ -21,8 +23,6 @@ public record EventSpec(String reason, String type, String message, boolean also
   public static final String ESCALATION_REFUSED = "EscalationRefused";
 
   public EventSpec {
-    if (message != null && message.length() > 1024) {
-      message = message.substring(0, 1021) + "...";
-    }
+    message = Text.bounded(message, 1024);
   }
 }

@@ -1,5 +1,6 @@
 package dev.pgipc.operator.util;
 
+import dev.pgipc.api.Conditions;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
@@ -27,7 +28,7 @@ public final class Times {
 
   /** Second precision, as the apiserver stores metav1.Time. */
   public static String format(Instant instant) {
-    return instant == null ? null : DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.SECONDS));
+    return instant == null ? null : Conditions.timestamp(instant);
   }
 
   /** Millisecond precision, for operator bookkeeping where ordering within a second matters. */
