@@ -85,7 +85,8 @@ public final class StatusChange {
     ObjectNode s = (ObjectNode) Json.reparse(status);
     s.remove("observedAt");
     if (s.get("memory") instanceof ObjectNode m) {
-      m.remove("cgroupCurrentBytes");
+      // samples that move with every query: a report, not news (an OOM kill and the findings are)
+      m.remove(List.of("cgroupCurrentBytes", "cgroupShmemBytes", "devShmFreeBytes", "largest"));
     }
     for (String list : new String[] {"segments", "dsm", "semaphores"}) {
       if (s.get(list) instanceof ArrayNode items) {

@@ -102,4 +102,28 @@ class StatusChangeTest {
         decide(SELECT, s -> s.setReason(s.getReason().replace("live process", "its live postmaster"))),
         "the reason's words beyond the title");
   }
+
+  @Test
+  void memorySamplesMovingWithQueriesAreNoNews() {
+    PgIpcStatusStatus before = status(IDLE, x -> { });
+    PgIpcStatusStatus after = status(IDLE, x -> { });
+    dev.pgipc.api.v1alpha1.MemoryReport m1 = new dev.pgipc.api.v1alpha1.MemoryReport();
+    m1.setDevShmFreeBytes(60L << 20);
+    m1.setCgroupCurrentBytes(300L << 20);
+    m1.setOomKills(0L);
+    before.setMemory(m1);
+    dev.pgipc.api.v1alpha1.MemoryReport m2 = new dev.pgipc.api.v1alpha1.MemoryReport();
+    m2.setDevShmFreeBytes(52L << 20);
+    m2.setCgroupCurrentBytes(310L << 20);
+    m2.setOomKills(0L);
+    dev.pgipc.api.v1alpha1.ProcessMemoryReport big = new dev.pgipc.api.v1alpha1.ProcessMemoryReport();
+    m2.setLargest(new ArrayList<>(List.of(big)));
+    after.setMemory(m2);
+    assertEquals(StatusChange.Decision.SKIP, StatusChange.decide(Json.tree(before), after, T0.plusSeconds(10), HEARTBEAT));
+    dev.pgipc.api.v1alpha1.MemoryReport killed = new dev.pgipc.api.v1alpha1.MemoryReport();
+    killed.setOomKills(1L);
+    after.setMemory(killed);
+    assertEquals(StatusChange.Decision.WRITE_CHANGED, StatusChange.decide(Json.tree(before), after, T0.plusSeconds(10),
+        HEARTBEAT), "an OOM kill is news");
+  }
 }
