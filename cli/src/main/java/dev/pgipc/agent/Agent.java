@@ -1,5 +1,6 @@
 package dev.pgipc.agent;
 
+import dev.pgipc.api.http.HttpEndpoints;
 import dev.pgipc.report.StatusMapper;
 import dev.pgipc.report.LastRemediation;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -81,7 +82,11 @@ public final class Agent implements AutoCloseable {
   public synchronized void start() {
     startedAt = clock.instant();
     try {
-      http = new HttpEndpoints(config.port(), metrics, this::health, clock);
+      http = HttpEndpoints.onePort(config.port(),
+          () -> new HttpEndpoints.Probe(health().live(clock.instant()), health().liveness(clock.instant())),
+          () -> health().ready() ? new HttpEndpoints.Probe(true, "ok") : new HttpEndpoints.Probe(false, "no successful scan yet"),
+          metrics::scrape);
+      http.start();
     } catch (BindException e) {
       throw new AgentConfig.Invalid("cannot listen on port " + config.port() + " (" + AgentConfig.PORT + "): "
           + AgentLog.describe(e));
@@ -90,7 +95,7 @@ public final class Agent implements AutoCloseable {
     }
     log.info("pgipc sidecar for pod " + config.namespace() + "/" + config.podName() + ": PGDATA " + config.pgdata()
         + ", scan every " + config.scanInterval().toSeconds() + " s, min stale " + config.minStaleSeconds()
-        + " s, metrics and health on port " + http.port());
+        + " s, metrics and health on port " + http.ports().get(0));
     running = true;
     watch.start();
     loop.setDaemon(true);
@@ -99,7 +104,7 @@ public final class Agent implements AutoCloseable {
 
   /** The bound port (useful with port 0). */
   public int port() {
-    return http.port();
+    return http.ports().get(0);
   }
 
   public AgentMetrics metrics() {

@@ -105,7 +105,7 @@ class FatalErrorTest {
       } else {
         Thread allocator = new Thread(() -> {
           try {
-            Thread.sleep(2_000); // the sidecar is up by then
+            Thread.sleep(8_000); // the sidecar is up by then, even on a busy machine
           } catch (InterruptedException e) {
             return;
           }

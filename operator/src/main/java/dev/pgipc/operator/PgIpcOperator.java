@@ -1,7 +1,7 @@
 package dev.pgipc.operator;
 
 import dev.pgipc.api.Text;
-import dev.pgipc.operator.http.HttpEndpoints;
+import dev.pgipc.api.http.HttpEndpoints;
 import dev.pgipc.operator.metrics.OperatorMetrics;
 import dev.pgipc.operator.reconcile.ClusterIo;
 import dev.pgipc.operator.reconcile.EventRecorder;

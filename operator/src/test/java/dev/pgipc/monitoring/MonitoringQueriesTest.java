@@ -19,7 +19,7 @@ import dev.pgipc.api.v1alpha1.Mode;
 import dev.pgipc.ipc.NativeIpc;
 import dev.pgipc.operator.MockCluster;
 import dev.pgipc.operator.PgIpcOperator;
-import dev.pgipc.operator.http.HttpEndpoints;
+import dev.pgipc.api.http.HttpEndpoints;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;

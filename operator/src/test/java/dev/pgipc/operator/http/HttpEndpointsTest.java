@@ -1,5 +1,6 @@
 package dev.pgipc.operator.http;
 
+import dev.pgipc.api.http.HttpEndpoints;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,4 +1,4 @@
-package dev.pgipc.operator.http;
+package dev.pgipc.api.http;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
@@ -15,8 +15,9 @@ import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
- * JDK HttpServer for /healthz, /readyz (health port) and /metrics (metrics port); one server when
- * both ports are equal. A port of 0 turns that endpoint group off.
+ * The probes and metrics of the operator and the sidecar, on the JDK's own HttpServer: /healthz,
+ * /readyz (health port) and /metrics (metrics port); one server when both ports are equal. A port
+ * of 0 turns that endpoint group off, except with {@link #onePort}, where 0 binds a free port.
  */
 public final class HttpEndpoints implements AutoCloseable {
 
@@ -27,12 +28,23 @@ public final class HttpEndpoints implements AutoCloseable {
 
   public HttpEndpoints(int healthPort, int metricsPort, Supplier<Probe> liveness, Supplier<Probe> readiness,
       Supplier<String> metrics) throws IOException {
+    this(false, healthPort, metricsPort, liveness, readiness, metrics);
+  }
+
+  /** All three endpoints on one port (0: a free one, see {@link #ports()}), served by one thread: the sidecar's. */
+  public static HttpEndpoints onePort(int port, Supplier<Probe> liveness, Supplier<Probe> readiness,
+      Supplier<String> metrics) throws IOException {
+    return new HttpEndpoints(true, port, port, liveness, readiness, metrics);
+  }
+
+  private HttpEndpoints(boolean single, int healthPort, int metricsPort, Supplier<Probe> liveness,
+      Supplier<Probe> readiness, Supplier<String> metrics) throws IOException {
     Map<Integer, Map<String, HttpHandler>> byPort = new LinkedHashMap<>();
-    if (healthPort > 0) {
+    if (healthPort > 0 || single) {
       byPort.computeIfAbsent(healthPort, p -> new LinkedHashMap<>()).put("/healthz", probe(liveness));
       byPort.get(healthPort).put("/readyz", probe(readiness));
     }
-    if (metricsPort > 0) {
+    if (metricsPort > 0 || single) {
       byPort.computeIfAbsent(metricsPort, p -> new LinkedHashMap<>()).put("/metrics", ex -> {
         byte[] body = metrics.get().getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
@@ -44,7 +56,7 @@ public final class HttpEndpoints implements AutoCloseable {
       for (Map.Entry<String, HttpHandler> h : e.getValue().entrySet()) {
         s.createContext(h.getKey(), exact(h.getKey(), h.getValue()));
       }
-      s.setExecutor(Executors.newFixedThreadPool(2, r -> {
+      s.setExecutor(Executors.newFixedThreadPool(single ? 1 : 2, r -> {
         Thread t = new Thread(r, "pgipc-http-" + e.getKey());
         t.setDaemon(true);
         return t;
