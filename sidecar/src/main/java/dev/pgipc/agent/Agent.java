@@ -4,12 +4,15 @@ import dev.pgipc.report.StatusMapper;
 import dev.pgipc.report.LastRemediation;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pgipc.api.v1alpha1.PgIpcStatusStatus;
+import dev.pgipc.api.v1alpha1.PostmasterStatus;
 import dev.pgipc.assess.Assessment;
 import dev.pgipc.assess.InstanceAssessment;
 import dev.pgipc.remediate.ActionOutcome;
 import dev.pgipc.remediate.RemediationResult;
+import dev.pgipc.snapshot.ProcessProbe;
 import java.io.IOException;
 import java.net.BindException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * `pgipc sidecar`: scans the pod's IPC namespace every interval and at once when postmaster.pid
- * changes, reports into the pod's PgIpcStatus, runs the remediation the operator asks for in its
+ * changes or the postmaster dies, reports into the pod's PgIpcStatus, runs the remediation the operator asks for in its
  * spec, and serves metrics and health. Everything that touches IPC or the status runs on one
  * thread, in order; the watch and the HTTP server only read or wake it. Nothing it meets (a bad
  * scan, an API error) ends it: it logs one line and carries on.
@@ -69,7 +72,7 @@ public final class Agent implements AutoCloseable {
     this.recorder = new StatusRecorder(api, own, tuning.heartbeat(),
         tuning.backoffInitial(), tuning.backoffMax(), metrics, log);
     this.watch = new OwnObjectWatch(api, own, wakeups::release, log, tuning.backoffInitial(), tuning.backoffMax());
-    this.pidWatch = new PostmasterPidWatch(config.pgdata());
+    this.pidWatch = new PostmasterPidWatch(config.pgdata(), new ProcessProbe(Path.of("/proc")));
     this.loop = new Thread(this::run, "pgipc-agent");
   }
 
@@ -177,8 +180,20 @@ public final class Agent implements AutoCloseable {
     lastScanOk = now;
     log.transition("scan", "ok", false, "scanning again");
     logInstanceState(a);
+    pidWatch.watchPostmaster(livePostmaster(a));
     lastAssessment = a;
     publishPending = true;
+  }
+
+  /** PGDATA's postmaster if this scan saw it alive here; 0 otherwise. */
+  private long livePostmaster(Assessment a) {
+    for (InstanceAssessment i : a.instances()) {
+      if (i.dataDirectory().equals(config.pgdata().toString()) && i.postmaster() == PostmasterStatus.ALIVE
+          && i.postmasterPid() != null) {
+        return i.postmasterPid();
+      }
+    }
+    return 0;
   }
 
   private void logInstanceState(Assessment a) {
