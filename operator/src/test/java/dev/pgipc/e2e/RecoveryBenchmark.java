@@ -173,6 +173,10 @@ class RecoveryBenchmark {
                 + "kubelet retry %5d; %d failed start(s); orphan %s)%n", round, r.accepting(), r.startBlocked(),
                 r.requested(), r.succeeded(), r.retried(), failedStarts, orphans);
 
+            if (Boolean.getBoolean("pgipc.bench.recovery.trace")) {
+              timeline.print(t0);
+            }
+
             // Quiet again before the next crash: the answer recorded, the sidecar back to Running.
             int done = round;
             await().atMost(WAIT).until(() -> cluster.events(NS, "Pod", POD, EventSpec.SUCCEEDED).size() >= done);
@@ -265,6 +269,23 @@ class RecoveryBenchmark {
     /** nanoTime of the first version seen at or after {@code t0} that matches; -1 if none. */
     long firstAfter(long t0, Predicate<PgIpcStatus> p) {
       return seen.stream().filter(s -> s.at() - t0 >= 0 && p.test(s.object())).mapToLong(Seen::at).findFirst().orElse(-1);
+    }
+
+    /** What the API server handed out from {@code t0} on: the story of one round. */
+    void print(long t0) {
+      for (Seen s : seen) {
+        if (s.at() - t0 < -2_000_000_000L) {
+          continue;
+        }
+        PgIpcStatus o = s.object();
+        String segments = o.getStatus() == null || o.getStatus().getSegments() == null ? "-"
+            : o.getStatus().getSegments().stream().map(g -> g.getShmid() + ":" + g.getVerdict()).collect(Collectors.joining(","));
+        System.out.printf("  %6d ms  rv %s  %s  segments %s  spec.remediation %s  status.remediation %s%n",
+            (s.at() - t0) / 1_000_000, o.getMetadata().getResourceVersion(), state(o), segments,
+            o.getSpec() == null || o.getSpec().getRemediation() == null ? "-" : o.getSpec().getRemediation().getId(),
+            o.getStatus() == null || o.getStatus().getRemediation() == null ? "-"
+                : o.getStatus().getRemediation().getId() + " " + o.getStatus().getRemediation().getPhase());
+      }
     }
 
     String lastRequestId() {

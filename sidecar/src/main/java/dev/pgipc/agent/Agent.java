@@ -4,7 +4,9 @@ import dev.pgipc.report.StatusMapper;
 import dev.pgipc.report.LastRemediation;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pgipc.api.v1alpha1.PgIpcStatusStatus;
+import dev.pgipc.api.v1alpha1.InstanceState;
 import dev.pgipc.api.v1alpha1.PostmasterStatus;
+import dev.pgipc.api.v1alpha1.Verdict;
 import dev.pgipc.assess.Assessment;
 import dev.pgipc.assess.InstanceAssessment;
 import dev.pgipc.remediate.ActionOutcome;
@@ -122,17 +124,26 @@ public final class Agent implements AutoCloseable {
 
   private void run() {
     Instant nextScan = clock.instant();
+    Instant settleUntil = Instant.MIN;
     while (running) {
       try {
         Instant now = clock.instant();
-        boolean scan = !now.isBefore(nextScan) | pidWatch.changed();
+        boolean postmasterChanged = pidWatch.changed();
+        boolean scan = !now.isBefore(nextScan) | postmasterChanged;
+        if (postmasterChanged) {
+          settleUntil = now.plus(SETTLE);
+        }
         noticeObjectChanges();
         if (remediateIfAsked()) {
           scan = true; // report what the remediation left behind right away
         }
         if (scan) {
           scan();
-          nextScan = clock.instant().plus(config.scanInterval());
+          Instant scanned = clock.instant();
+          nextScan = scanned.plus(config.scanInterval());
+          if (scanned.isBefore(settleUntil) && blockedUnverified(lastAssessment)) {
+            nextScan = scanned.plus(tuning.pidPoll());
+          }
         }
         if (publishPending) {
           publish();
@@ -183,6 +194,30 @@ public final class Agent implements AutoCloseable {
     pidWatch.watchPostmaster(livePostmaster(a));
     lastAssessment = a;
     publishPending = true;
+  }
+
+  /**
+   * A blocked start whose blocking segment is not judged yet (Unverified, Unknown) right after the
+   * postmaster changed is usually evidence in flux, not a lasting doubt: the dead postmaster's
+   * children are still exiting (attachments counted but their processes gone mid-read). Rescanning
+   * every poll for this long turns it into a verdict at once instead of one interval later; a doubt
+   * that lasts (attachers in a PID namespace not visible from here) costs only these few scans.
+   */
+  static final Duration SETTLE = Duration.ofSeconds(5);
+
+  /** PGDATA's start is blocked by a segment whose verdict is not settled. */
+  private boolean blockedUnverified(Assessment a) {
+    if (a == null) {
+      return false;
+    }
+    for (InstanceAssessment i : a.instances()) {
+      if (i.dataDirectory().equals(config.pgdata().toString()) && i.state() == InstanceState.StartBlocked
+          && i.blockingShmid() != null) {
+        return a.segments().stream().filter(s -> s.shmid() == i.blockingShmid())
+            .anyMatch(s -> s.verdict() == Verdict.Unverified || s.verdict() == Verdict.Unknown);
+      }
+    }
+    return false;
   }
 
   /** PGDATA's postmaster if this scan saw it alive here; 0 otherwise. */

@@ -66,4 +66,34 @@ class AgentScanLoopTest {
       postmaster.destroyForcibly().waitFor();
     }
   }
+
+  @Test
+  void aBlockedStartNotYetVerifiedAfterTheCrashIsRescannedUntilItSettles() throws Exception {
+    Process postmaster = new ProcessBuilder("sleep", "600").start();
+    try {
+      int pid = (int) postmaster.pid();
+      FakeEngine engine = new FakeEngine(now -> Assessments.running(now, pgdata.toString(), pid));
+      var inFlux = Assessments.blockedInFlux(System.currentTimeMillis() / 1000, pgdata.toString(), pid);
+      assertEquals(dev.pgipc.api.v1alpha1.InstanceState.StartBlocked, inFlux.instances().get(0).state(), "the fixture");
+      assertEquals(dev.pgipc.api.v1alpha1.Verdict.Unverified, inFlux.segments().get(0).verdict(), "the fixture");
+      AgentConfig config = new AgentConfig("pg-0", "ns-loop", pgdata, Duration.ofMinutes(10), 30, 0, Duration.ofSeconds(1));
+      try (KubeApi client = MockApi.agentClient("http://127.0.0.1:" + MockApi.freePort() + "/", "ns-loop");
+          Agent agent = new Agent(config, client, engine, AgentStatusTest.fast(), Clock.systemUTC())) {
+        agent.start();
+        Await.until("the first scan", () -> engine.scans.get() == 1);
+
+        engine.scene = now -> Assessments.blockedInFlux(now, pgdata.toString(), pid);
+        postmaster.destroyForcibly().waitFor();
+        Await.until("rescans while the blocking segment is Unverified", Duration.ofSeconds(5),
+            () -> engine.scans.get() >= 4);
+        // The doubt lasts here: after the settling window the agent is back to its interval.
+        Await.sleep(Agent.SETTLE.toMillis() + 500);
+        int settled = engine.scans.get();
+        Await.sleep(500);
+        assertEquals(settled, engine.scans.get(), "no rescans after the settling window; the interval is 10 minutes");
+      }
+    } finally {
+      postmaster.destroyForcibly().waitFor();
+    }
+  }
 }
