@@ -74,7 +74,7 @@ class RecoveryBenchmark {
   static final Duration WAIT = Duration.ofMinutes(3);
   static final int ROWS_PER_ROUND = 500;
 
-  /** What one crash cost, in ms from the start of the first failed start; -1: not seen. */
+  /** What one crash cost, in ms from the start of the first failed start (negative: before it). */
   record Round(int round, long startBlocked, long requested, long succeeded, long retried, long accepting,
       int failedStarts, long crashToAccepting) {}
 
@@ -169,12 +169,13 @@ class RecoveryBenchmark {
             assertEquals(Integer.toString(committed), pg.psql("select count(*) from orders"),
                 "every committed row after recovery " + round);
 
-            long blocked = timeline.firstAfter(t0, s -> state(s) == InstanceState.StartBlocked);
-            String id = timeline.lastRequestId();
-            assertFalse(java.util.Objects.equals(id, previousRequest), "a new request for crash " + round);
-            long requested = timeline.firstAfter(t0, s -> s.getSpec() != null && s.getSpec().getRemediation() != null
-                && s.getSpec().getRemediation().getId().equals(id));
-            long succeeded = timeline.firstAfter(t0, s -> s.getStatus() != null && s.getStatus().getRemediation() != null
+            // searched from the crash: pgipc may be done before the first restart
+            long blocked = timeline.firstAfter(crashed, s -> state(s) == InstanceState.StartBlocked);
+            // the first request after the crash (a later one may clean up a leak)
+            long requested = timeline.firstAfter(crashed, s -> s.getSpec() != null && s.getSpec().getRemediation() != null
+                && !s.getSpec().getRemediation().getId().equals(previousRequest));
+            String id = timeline.requestIdAt(requested);
+            long succeeded = timeline.firstAfter(crashed, s -> s.getStatus() != null && s.getStatus().getRemediation() != null
                 && s.getStatus().getRemediation().getId().equals(id)
                 && s.getStatus().getRemediation().getPhase() == RemediationPhase.Succeeded);
             Round r = new Round(round, ms(blocked, t0), ms(requested, t0), ms(succeeded, t0), ms(retried, t0),
@@ -185,7 +186,7 @@ class RecoveryBenchmark {
                 r.requested(), r.succeeded(), r.retried(), failedStarts, orphans);
 
             if (Boolean.getBoolean("pgipc.bench.recovery.trace")) {
-              timeline.print(t0);
+              timeline.print(crashed);
             }
 
             // Quiet again before the next crash: the answer recorded, the sidecar back to Running.
@@ -229,7 +230,10 @@ class RecoveryBenchmark {
   }
 
   private static long ms(long at, long t0) {
-    return at < 0 ? -1 : (at - t0) / 1_000_000;
+    if (at == Timeline.NONE) {
+      throw new AssertionError("a phase was never seen; run with -Dpgipc.bench.recovery.trace=true");
+    }
+    return (at - t0) / 1_000_000;
   }
 
   private static String fatal(StartResult r) {
@@ -261,6 +265,7 @@ class RecoveryBenchmark {
   static final class Timeline implements Watcher<PgIpcStatus>, AutoCloseable {
     record Seen(long at, PgIpcStatus object) {}
 
+    static final long NONE = -1;
     private final List<Seen> seen = new CopyOnWriteArrayList<>();
     private Watch watch;
 
@@ -280,7 +285,7 @@ class RecoveryBenchmark {
 
     /** nanoTime of the first version seen at or after {@code t0} that matches; -1 if none. */
     long firstAfter(long t0, Predicate<PgIpcStatus> p) {
-      return seen.stream().filter(s -> s.at() - t0 >= 0 && p.test(s.object())).mapToLong(Seen::at).findFirst().orElse(-1);
+      return seen.stream().filter(s -> s.at() - t0 >= 0 && p.test(s.object())).mapToLong(Seen::at).findFirst().orElse(NONE);
     }
 
     /** What the API server handed out from {@code t0} on: the story of one round. */
@@ -300,6 +305,12 @@ class RecoveryBenchmark {
       }
     }
 
+    String requestIdAt(long at) {
+      return seen.stream().filter(s -> s.at() == at && s.object().getSpec() != null
+          && s.object().getSpec().getRemediation() != null)
+          .map(s -> s.object().getSpec().getRemediation().getId()).findFirst().orElseThrow();
+    }
+
     String lastRequestId() {
       for (int i = seen.size() - 1; i >= 0; i--) {
         PgIpcStatus s = seen.get(i).object();
@@ -315,7 +326,7 @@ class RecoveryBenchmark {
     }
 
     void awaitAfter(long t0, Predicate<PgIpcStatus> p, String what) {
-      await().atMost(WAIT).alias(what).until(() -> firstAfter(t0, p) >= 0);
+      await().atMost(WAIT).alias(what).until(() -> firstAfter(t0, p) != NONE);
     }
 
     @Override

@@ -197,22 +197,27 @@ public final class Agent implements AutoCloseable {
   }
 
   /**
-   * A blocked start whose blocking segment is not judged yet (Unverified, Unknown) right after the
-   * postmaster changed is usually evidence in flux, not a lasting doubt: the dead postmaster's
+   * An instance not judged yet (Unknown), or a blocked start whose blocking segment is not (Unverified,
+   * Unknown), right after the postmaster changed is usually evidence in flux, not a lasting doubt: the dead postmaster's
    * children are still exiting (attachments counted but their processes gone mid-read). Rescanning
    * every poll for this long turns it into a verdict at once instead of one interval later; a doubt
    * that lasts (attachers in a PID namespace not visible from here) costs only these few scans.
    */
   static final Duration SETTLE = Duration.ofSeconds(5);
 
-  /** PGDATA's start is blocked by a segment whose verdict is not settled. */
+  /** PGDATA's instance is Unknown, or blocked by a segment whose verdict is not settled. */
   private boolean blockedUnverified(Assessment a) {
     if (a == null) {
       return false;
     }
     for (InstanceAssessment i : a.instances()) {
-      if (i.dataDirectory().equals(config.pgdata().toString()) && i.state() == InstanceState.StartBlocked
-          && i.blockingShmid() != null) {
+      if (!i.dataDirectory().equals(config.pgdata().toString())) {
+        continue;
+      }
+      if (i.state() == InstanceState.Unknown) {
+        return true;
+      }
+      if (i.state() == InstanceState.StartBlocked && i.blockingShmid() != null) {
         return a.segments().stream().filter(s -> s.shmid() == i.blockingShmid())
             .anyMatch(s -> s.verdict() == Verdict.Unverified || s.verdict() == Verdict.Unknown);
       }
