@@ -5,12 +5,17 @@ import dev.pgipc.report.StatusMapper;
 import dev.pgipc.report.LastRemediation;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pgipc.api.v1alpha1.PgIpcStatusStatus;
+import dev.pgipc.api.v1alpha1.InstanceState;
+import dev.pgipc.api.v1alpha1.PostmasterStatus;
+import dev.pgipc.api.v1alpha1.Verdict;
 import dev.pgipc.assess.Assessment;
 import dev.pgipc.assess.InstanceAssessment;
 import dev.pgipc.remediate.ActionOutcome;
 import dev.pgipc.remediate.RemediationResult;
+import dev.pgipc.snapshot.ProcessProbe;
 import java.io.IOException;
 import java.net.BindException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,7 +25,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * `pgipc sidecar`: scans the pod's IPC namespace every interval and at once when postmaster.pid
- * changes, reports into the pod's PgIpcStatus, runs the remediation the operator asks for in its
+ * changes or the postmaster dies, reports into the pod's PgIpcStatus, runs the remediation the operator asks for in its
  * spec, and serves metrics and health. Everything that touches IPC or the status runs on one
  * thread, in order; the watch and the HTTP server only read or wake it. Nothing it meets (a bad
  * scan, an API error) ends it: it logs one line and carries on.
@@ -70,7 +75,7 @@ public final class Agent implements AutoCloseable {
     this.recorder = new StatusRecorder(api, own, tuning.heartbeat(),
         tuning.backoffInitial(), tuning.backoffMax(), metrics, log);
     this.watch = new OwnObjectWatch(api, own, wakeups::release, log, tuning.backoffInitial(), tuning.backoffMax());
-    this.pidWatch = new PostmasterPidWatch(config.pgdata());
+    this.pidWatch = new PostmasterPidWatch(config.pgdata(), new ProcessProbe(Path.of("/proc")));
     this.loop = new Thread(this::run, "pgipc-agent");
   }
 
@@ -124,17 +129,26 @@ public final class Agent implements AutoCloseable {
 
   private void run() {
     Instant nextScan = clock.instant();
+    Instant settleUntil = Instant.MIN;
     while (running) {
       try {
         Instant now = clock.instant();
-        boolean scan = !now.isBefore(nextScan) | pidWatch.changed();
+        boolean postmasterChanged = pidWatch.changed();
+        boolean scan = !now.isBefore(nextScan) | postmasterChanged;
+        if (postmasterChanged) {
+          settleUntil = now.plus(SETTLE);
+        }
         noticeObjectChanges();
         if (remediateIfAsked()) {
           scan = true; // report what the remediation left behind right away
         }
         if (scan) {
           scan();
-          nextScan = clock.instant().plus(config.scanInterval());
+          Instant scanned = clock.instant();
+          nextScan = scanned.plus(config.scanInterval());
+          if (scanned.isBefore(settleUntil) && blockedUnverified(lastAssessment)) {
+            nextScan = scanned.plus(tuning.pidPoll());
+          }
         }
         if (publishPending) {
           publish();
@@ -182,8 +196,49 @@ public final class Agent implements AutoCloseable {
     lastScanOk = now;
     log.transition("scan", "ok", false, "scanning again");
     logInstanceState(a);
+    pidWatch.watchPostmaster(livePostmaster(a));
     lastAssessment = a;
     publishPending = true;
+  }
+
+  /**
+   * An instance not judged yet (Unknown), or a blocked start whose blocking segment is not (Unverified,
+   * Unknown), right after the postmaster changed is usually evidence in flux, not a lasting doubt: the dead postmaster's
+   * children are still exiting (attachments counted but their processes gone mid-read). Rescanning
+   * every poll for this long turns it into a verdict at once instead of one interval later; a doubt
+   * that lasts (attachers in a PID namespace not visible from here) costs only these few scans.
+   */
+  static final Duration SETTLE = Duration.ofSeconds(5);
+
+  /** PGDATA's instance is Unknown, or blocked by a segment whose verdict is not settled. */
+  private boolean blockedUnverified(Assessment a) {
+    if (a == null) {
+      return false;
+    }
+    for (InstanceAssessment i : a.instances()) {
+      if (!i.dataDirectory().equals(config.pgdata().toString())) {
+        continue;
+      }
+      if (i.state() == InstanceState.Unknown) {
+        return true;
+      }
+      if (i.state() == InstanceState.StartBlocked && i.blockingShmid() != null) {
+        return a.segments().stream().filter(s -> s.shmid() == i.blockingShmid())
+            .anyMatch(s -> s.verdict() == Verdict.Unverified || s.verdict() == Verdict.Unknown);
+      }
+    }
+    return false;
+  }
+
+  /** PGDATA's postmaster if this scan saw it alive here; 0 otherwise. */
+  private long livePostmaster(Assessment a) {
+    for (InstanceAssessment i : a.instances()) {
+      if (i.dataDirectory().equals(config.pgdata().toString()) && i.postmaster() == PostmasterStatus.ALIVE
+          && i.postmasterPid() != null) {
+        return i.postmasterPid();
+      }
+    }
+    return 0;
   }
 
   private void logInstanceState(Assessment a) {

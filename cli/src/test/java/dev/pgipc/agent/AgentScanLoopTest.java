@@ -1,5 +1,6 @@
 package dev.pgipc.agent;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -9,7 +10,10 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Scans run every interval, and at once when the postmaster (re)writes or removes postmaster.pid. */
+/**
+ * Scans run every interval, and at once when the postmaster (re)writes or removes postmaster.pid,
+ * or dies (a crash leaves postmaster.pid as it was).
+ */
 class AgentScanLoopTest {
   @TempDir
   Path pgdata;
@@ -33,6 +37,63 @@ class AgentScanLoopTest {
       Await.until("a scan for the rewritten postmaster.pid", Duration.ofSeconds(5), () -> engine.scans.get() == 3);
       Files.delete(pid);
       Await.until("a scan for the removed postmaster.pid", Duration.ofSeconds(5), () -> engine.scans.get() == 4);
+    }
+  }
+
+  @Test
+  void theDeathOfTheRunningPostmasterTriggersAScanBeforeTheInterval() throws Exception {
+    // a real process stands in for the postmaster the scan saw alive; killing it is the crash
+    Process postmaster = new ProcessBuilder("sleep", "600").start();
+    try {
+      int pid = (int) postmaster.pid();
+      FakeEngine engine = new FakeEngine(now -> Assessments.running(now, pgdata.toString(), pid));
+      assertEquals(dev.pgipc.api.v1alpha1.PostmasterStatus.ALIVE,
+          engine.scene.apply(System.currentTimeMillis() / 1000).instances().get(0).postmaster(), "the fixture's postmaster");
+      AgentConfig config = new AgentConfig("pg-0", "ns-loop", pgdata, Duration.ofMinutes(10), 30, 0, Duration.ofSeconds(1));
+      try (KubeApi client = MockApi.agentClient("http://127.0.0.1:" + MockApi.freePort() + "/", "ns-loop");
+          Agent agent = new Agent(config, client, engine, AgentStatusTest.fast(), Clock.systemUTC())) {
+        agent.start();
+        Await.until("the first scan", () -> engine.scans.get() == 1);
+        Await.sleep(500);
+        assertEquals(1, engine.scans.get(), "the next scan is 10 minutes away, postmaster.pid is unchanged");
+
+        postmaster.destroyForcibly().waitFor();
+        Await.until("a scan for the dead postmaster", Duration.ofSeconds(5), () -> engine.scans.get() == 2);
+        Await.sleep(500);
+        assertEquals(2, engine.scans.get(), "one scan per death, though the fixture still names the PID");
+      }
+    } finally {
+      postmaster.destroyForcibly().waitFor();
+    }
+  }
+
+  @Test
+  void aBlockedStartNotYetVerifiedAfterTheCrashIsRescannedUntilItSettles() throws Exception {
+    Process postmaster = new ProcessBuilder("sleep", "600").start();
+    try {
+      int pid = (int) postmaster.pid();
+      FakeEngine engine = new FakeEngine(now -> Assessments.running(now, pgdata.toString(), pid));
+      var inFlux = Assessments.blockedInFlux(System.currentTimeMillis() / 1000, pgdata.toString(), pid);
+      assertEquals(dev.pgipc.api.v1alpha1.InstanceState.StartBlocked, inFlux.instances().get(0).state(), "the fixture");
+      assertEquals(dev.pgipc.api.v1alpha1.Verdict.Unverified, inFlux.segments().get(0).verdict(), "the fixture");
+      AgentConfig config = new AgentConfig("pg-0", "ns-loop", pgdata, Duration.ofMinutes(10), 30, 0, Duration.ofSeconds(1));
+      try (KubeApi client = MockApi.agentClient("http://127.0.0.1:" + MockApi.freePort() + "/", "ns-loop");
+          Agent agent = new Agent(config, client, engine, AgentStatusTest.fast(), Clock.systemUTC())) {
+        agent.start();
+        Await.until("the first scan", () -> engine.scans.get() == 1);
+
+        engine.scene = now -> Assessments.blockedInFlux(now, pgdata.toString(), pid);
+        postmaster.destroyForcibly().waitFor();
+        Await.until("rescans while the blocking segment is Unverified", Duration.ofSeconds(5),
+            () -> engine.scans.get() >= 4);
+        // The doubt lasts here: after the settling window the agent is back to its interval.
+        Await.sleep(Agent.SETTLE.toMillis() + 500);
+        int settled = engine.scans.get();
+        Await.sleep(500);
+        assertEquals(settled, engine.scans.get(), "no rescans after the settling window; the interval is 10 minutes");
+      }
+    } finally {
+      postmaster.destroyForcibly().waitFor();
     }
   }
 }

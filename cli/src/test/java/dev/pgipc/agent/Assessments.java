@@ -28,6 +28,27 @@ public final class Assessments {
     return CLASSIFIER.assess(runningBuilder(nowSeconds).build());
   }
 
+  /** A running server in {@code pgdata} whose postmaster is {@code pid} (a real process, for the agent's watch). */
+  public static Assessment running(long nowSeconds, String pgdata, int pid) {
+    return CLASSIFIER.assess(new SnapshotBuilder().now(nowSeconds)
+        .dataDir(pgdata, INO, lock(pid, 15, "ready"))
+        .postmaster(pid, INO)
+        .segment(15, KEY, 1, pid, read(header(pid, INO)))
+        .attach(pid, 15).build());
+  }
+
+  /**
+   * {@code pgdata}'s postmaster {@code pid} just died: its stopped backend still holds segment 15,
+   * and a second attachment belongs to a child that exited while the scan read (Unverified).
+   */
+  public static Assessment blockedInFlux(long nowSeconds, String pgdata, int pid) {
+    return CLASSIFIER.assess(new SnapshotBuilder().now(nowSeconds)
+        .dataDir(pgdata, INO, lock(pid, 15, "ready"))
+        .backend(pid + 1, 1, 'T', "checkpointer", INO)
+        .segment(15, KEY, 2, pid, read(header(pid, INO)))
+        .attach(pid + 1, 15).build());
+  }
+
   private static SnapshotBuilder runningBuilder(long nowSeconds) {
     return new SnapshotBuilder().now(nowSeconds)
         .dataDir(PGDATA, INO, lock(100, 15, "ready"))

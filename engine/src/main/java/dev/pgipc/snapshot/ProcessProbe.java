@@ -30,6 +30,16 @@ public final class ProcessProbe {
     return st == null ? -1 : ProcessReader.startEpochMillis(bootEpochMillis, st.startTicks());
   }
 
+  /**
+   * When the live process with this PID started, or -1 when it is gone or a zombie: one read, cheap
+   * enough to watch a postmaster every half second.
+   */
+  public long liveSince(int pid) {
+    ProcText.PidStat st = stat(pid);
+    return st == null || st.state() == 'Z' || st.state() == 'X' ? -1
+        : ProcessReader.startEpochMillis(bootEpochMillis, st.startTicks());
+  }
+
   private ProcText.PidStat stat(int pid) {
     try {
       return ProcText.parsePidStat(Files.readString(proc.resolve(pid + "/stat"), StandardCharsets.ISO_8859_1));
