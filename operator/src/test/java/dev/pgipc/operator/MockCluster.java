@@ -90,7 +90,13 @@ public final class MockCluster {
   }
 
   public Pod createPod(String ns, String name, PodStatus status) {
-    client.resource(Fixtures.pod(ns, name)).create();
+    return createPod(ns, name, Fixtures.LABELS, status);
+  }
+
+  public Pod createPod(String ns, String name, Map<String, String> labels, PodStatus status) {
+    Pod pod = Fixtures.pod(ns, name);
+    pod.getMetadata().setLabels(labels);
+    client.resource(pod).create();
     setPodStatus(ns, name, status);
     return client.pods().inNamespace(ns).withName(name).get();
   }

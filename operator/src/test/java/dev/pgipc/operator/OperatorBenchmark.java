@@ -41,9 +41,11 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * <pre>
  * mvn -q -pl operator -am test -Dtest=OperatorBenchmark -Dpgipc.bench=true -Dsurefire.failIfNoSpecifiedTests=false \
  *     [-Dpgipc.bench.pods=2000] [-Dpgipc.bench.failuresPerSecond=50] [-Dpgipc.bench.seconds=20]
+ *     [-Dpgipc.bench.policies=1]
  * </pre>
  *
- * N guarded pods on the fabric8 mock server (same JVM), then F pods per second start failing with
+ * N guarded pods on the fabric8 mock server (same JVM), split evenly over P policies (pod i in
+ * policy i mod P), then F pods per second start failing with
  * the shared-memory FATAL while their sidecar reports an Orphaned segment. Prints the latency from
  * the failing pod-status write to the spec.remediation seen by a watch (median, p99), the
  * operator's own detection-to-request timer, and heap. Prints numbers; asserts nothing on time.
@@ -82,23 +84,32 @@ class OperatorBenchmark {
     int pods = prop("pgipc.bench.pods", 2000);
     int perSecond = prop("pgipc.bench.failuresPerSecond", 50);
     int seconds = prop("pgipc.bench.seconds", 20);
+    int policies = Math.max(1, prop("pgipc.bench.policies", 1));
     String ns = "bench";
     MockCluster cluster = new MockCluster(client);
     MockCluster.loadCrds(client);
     ExecutorService pool = Executors.newFixedThreadPool(8);
 
     long t = System.nanoTime();
-    cluster.createPolicy(ns, "pol", Mode.Remediate, s -> {
-      s.getSafety().setMaxConcurrentRemediations(pods);
-      s.getSafety().setMinStaleSeconds(0);
-    });
+    for (int k = 0; k < policies; k++) {
+      String group = group(k, policies);
+      cluster.createPolicy(ns, "pol-" + k, Mode.Remediate, s -> {
+        s.getSafety().setMaxConcurrentRemediations(pods);
+        s.getSafety().setMinStaleSeconds(0);
+        if (group != null) {
+          s.getSelector().setMatchLabels(Map.of("app", "pg", GROUP, group));
+        }
+      });
+    }
     Instant start = Instant.now();
     var healthy = podStatus(start.minusSeconds(600), running("postgres", start.minusSeconds(600), 0),
         running("pgipc", start.minusSeconds(600), 0));
     List<Future<?>> fs = new ArrayList<>();
     for (int i = 0; i < pods; i++) {
       String name = "pg-" + i;
-      fs.add(pool.submit(() -> cluster.createPod(ns, name, healthy)));
+      String group = group(i % policies, policies);
+      fs.add(pool.submit(() -> cluster.createPod(ns, name,
+          group == null ? Fixtures.LABELS : Map.of("app", "pg", GROUP, group), healthy)));
     }
     for (Future<?> f : fs) {
       f.get();
@@ -210,7 +221,7 @@ class OperatorBenchmark {
     System.out.println();
     System.out.println("=== pgipc operator benchmark (fabric8 mock server, same JVM, "
         + Runtime.getRuntime().availableProcessors() + " CPUs) ===");
-    System.out.printf("guarded pods: %d; failing: %d at %d/s (injected in %.1f s)%n", pods, failing, perSecond,
+    System.out.printf("guarded pods: %d in %d policies; failing: %d at %d/s (injected in %.1f s)%n", pods, policies, failing, perSecond,
         injectSeconds);
     System.out.printf("requests written: %d of %d%n", requestedAt.size(), failing);
     System.out.printf("pod failure -> spec.remediation seen by a watch: median %.0f ms, p90 %.0f ms, p99 %.0f ms,"
@@ -228,6 +239,13 @@ class OperatorBenchmark {
     System.out.println();
     kubelet.shutdownNow();
     pool.shutdownNow();
+  }
+
+  private static final String GROUP = "pgipc.dev/bench-group";
+
+  /** The label value that puts a pod into policy {@code k}; null with one policy (it selects app=pg). */
+  private static String group(int k, int policies) {
+    return policies == 1 ? null : "g" + k;
   }
 
   private static void histo(String tag) throws Exception {

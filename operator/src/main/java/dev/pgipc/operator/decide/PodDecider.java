@@ -14,6 +14,7 @@ import dev.pgipc.operator.decide.PodDecision.Start;
 import dev.pgipc.operator.decide.PodDecision.WriteKind;
 import dev.pgipc.operator.detect.Detection;
 import dev.pgipc.operator.state.PodState;
+import dev.pgipc.operator.util.LruCache;
 import dev.pgipc.operator.util.Times;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
@@ -123,15 +124,32 @@ public final class PodDecider {
     return r != null && id.equals(r.getId()) && r.getPhase() != null;
   }
 
-  static boolean leakDetected(PgIpcStatusStatus report) {
+  public static boolean leakDetected(PgIpcStatusStatus report) {
     return report != null && Conditions.isTrue(report.getConditions(), PgIpcStatusStatus.LEAK_DETECTED);
   }
 
-  /** The operator's bookkeeping for this pod (empty when there is none or it is unreadable). */
+  /**
+   * The operator's bookkeeping for this pod (empty when there is none or it is unreadable). Parsed
+   * once per annotation text (the text is the whole input, so a cached parse is never stale): a
+   * pass reads the state of the same unchanged statuses again and again. The returned state is
+   * shared: read it, or {@link PodState#copy} it to change it (every decider does).
+   */
   public static PodState state(PgIpcStatus status) {
     if (status == null || status.getMetadata().getAnnotations() == null) {
       return new PodState();
     }
-    return PodState.parse(status.getMetadata().getAnnotations().get(PodState.ANNOTATION));
+    String json = status.getMetadata().getAnnotations().get(PodState.ANNOTATION);
+    if (json == null || json.isBlank()) {
+      return new PodState();
+    }
+    PodState cached = PARSED.get(json);
+    if (cached == null) {
+      cached = PodState.parse(json);
+      PARSED.put(json, cached);
+    }
+    return cached;
   }
+
+  /** Parsed states by annotation text; about one per guarded pod with any history. */
+  private static final LruCache<String, PodState> PARSED = new LruCache<>(16_384);
 }

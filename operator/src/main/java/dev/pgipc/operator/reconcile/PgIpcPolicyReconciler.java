@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -45,11 +46,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Primary: PgIpcPolicy. Secondary: Pods (mapped to the policies whose selector matches them) and
- * PgIpcStatuses (mapped by spec.policyRef). Wiring only: each pass reads the caches (and the
- * previous logs a detection needs), lets {@link PolicyDecider} decide (pure), has
- * {@link PodWriter} carry out the per-pod decisions in parallel on a small I/O pool, then writes
- * the policy status ({@link PolicyStatusWriter}) and metrics. JOSDK runs one pass per policy at a
- * time, so the concurrency gate sees every in-flight remediation of the policy.
+ * PgIpcStatuses (mapped by spec.policyRef); each event also marks its pod for the policy's next
+ * pass ({@link PolicyBook}). Wiring only: each pass reads the caches (and the previous logs a
+ * detection needs), lets {@link PolicyDecider} decide (pure), has {@link PodWriter} carry out the
+ * per-pod decisions in parallel on a small I/O pool, then writes the policy status
+ * ({@link PolicyStatusWriter}) and metrics. A pass decides only the marked pods, the pods due for
+ * a look and those waiting for a concurrency slot, and sums the policy's counts from the book; a
+ * full pass decides every pod. JOSDK runs one pass per policy at a time, and the pods not decided
+ * count with their last decision, so the concurrency gate sees every in-flight remediation of the
+ * policy.
  */
 public class PgIpcPolicyReconciler implements Reconciler<PgIpcPolicy> {
 
@@ -73,6 +78,8 @@ public class PgIpcPolicyReconciler implements Reconciler<PgIpcPolicy> {
   private volatile InformerEventSource<Pod, PgIpcPolicy> pods;
   private volatile InformerEventSource<PgIpcStatus, PgIpcPolicy> statuses;
   private volatile IndexerResourceCache<PgIpcPolicy> policies;
+  /** Each policy's pods to decide next and the last decisions, by policy. */
+  private final Map<ResourceID, PolicyBook> books = new ConcurrentHashMap<>();
 
   public PgIpcPolicyReconciler(OperatorConfig config, ClusterIo io, EventRecorder recorder, OperatorMetrics metrics,
       Clock clock, ExecutorService ioPool) {
@@ -137,13 +144,16 @@ public class PgIpcPolicyReconciler implements Reconciler<PgIpcPolicy> {
           .map(s -> s.getSpec() == null || s.getSpec().getPolicyRef() == null ? null : s.getSpec().getPolicyRef().getName())
           .ifPresent(ref -> out.add(new ResourceID(ref, ns)));
     }
+    touch(out, pod.getMetadata().getName());
     return out;
   }
 
   Set<ResourceID> statusToPolicies(PgIpcStatus s) {
     String ns = s.getMetadata().getNamespace();
     if (s.getSpec() != null && s.getSpec().getPolicyRef() != null && s.getSpec().getPolicyRef().getName() != null) {
-      return Set.of(new ResourceID(s.getSpec().getPolicyRef().getName(), ns));
+      Set<ResourceID> out = Set.of(new ResourceID(s.getSpec().getPolicyRef().getName(), ns));
+      touch(out, s.getMetadata().getName());
+      return out;
     }
     if (pods != null) {
       return pods.get(new ResourceID(s.getMetadata().getName(), ns)).map(this::podToPolicies).orElse(Set.of());
@@ -151,37 +161,75 @@ public class PgIpcPolicyReconciler implements Reconciler<PgIpcPolicy> {
     return Set.of();
   }
 
+  /** The next pass of each policy decides this pod (its pod or PgIpcStatus changed). */
+  private void touch(Set<ResourceID> policyIds, String pod) {
+    for (ResourceID id : policyIds) {
+      books.computeIfAbsent(id, k -> new PolicyBook()).touch(pod);
+    }
+  }
+
   @Override
   public UpdateControl<PgIpcPolicy> reconcile(PgIpcPolicy policy, Context<PgIpcPolicy> context) throws Exception {
     Instant now = clock.instant();
     String ns = policy.getMetadata().getNamespace();
     String key = ns + "/" + policy.getMetadata().getName();
+    PolicyBook book = books.computeIfAbsent(ResourceID.fromResource(policy), k -> new PolicyBook());
     forgetDeletedPolicies();
     metrics.paused(key, policy.getSpec() != null && policy.getSpec().getSafety() != null
         && Boolean.TRUE.equals(policy.getSpec().getSafety().getPaused()));
     String problem = policy.getSpec() == null ? "spec is missing" : LabelSelectors.problem(policy.getSpec().getSelector());
     if (problem != null) {
+      book.needsFullPass = true;
       metrics.blocked(key, 0);
       statusWriter.write(policy, new PolicyStatusCalc.Counts(0, 0, 0, 0, 0, problem, PolicyStatusCalc.REASON_INVALID),
           now);
       return UpdateControl.noUpdate();
     }
 
-    // read
+    // read: drained before the caches, so a change that lands after these reads is decided next pass
+    Set<String> touched = book.drainDirty();
     LabelSelector selector = policy.getSpec().getSelector();
-    List<Pod> selected = pods.list(ns, p -> LabelSelectors.matches(selector, p.getMetadata().getLabels())).toList();
-    Map<String, PgIpcStatus> byName = new HashMap<>();
-    statuses.list(ns, s -> true).forEach(s -> byName.put(s.getMetadata().getName(),
-        statuses.get(ResourceID.fromResource(s)).orElse(s)));
     Map<String, LabelSelector> others = new HashMap<>();
     policies.list(ns, p -> !p.getMetadata().getName().equals(policy.getMetadata().getName()) && p.getSpec() != null)
         .forEach(p -> others.put(p.getMetadata().getName(), p.getSpec().getSelector()));
+    String decidedFor = policy.getMetadata().getUid() + " "
+        + io.client().getKubernetesSerialization().asJson(policy.getSpec());
+    boolean full = book.needsFullPass || book.fullPassAt == null || !decidedFor.equals(book.decidedFor)
+        || !others.equals(book.others) || !now.isBefore(book.fullPassAt.plus(RESYNC));
+    List<Pod> selected = new ArrayList<>();
+    Map<String, PgIpcStatus> byName = new HashMap<>();
+    Set<String> names = new HashSet<>(touched);
+    int inFlightElsewhere = 0;
+    if (full) {
+      book.needsFullPass = false;
+      pods.list(ns, p -> LabelSelectors.matches(selector, p.getMetadata().getLabels())).forEach(selected::add);
+      statuses.list(ns, s -> true).forEach(s -> byName.put(s.getMetadata().getName(),
+          statuses.get(ResourceID.fromResource(s)).orElse(s)));
+    } else {
+      // the changed pods, the pods due for a look, and (a slot may have freed) those waiting for one
+      book.marks.forEach((n, m) -> {
+        if ((m.recheckAt() != null && !now.isBefore(m.recheckAt())) || m.waiting(now, config.requestTimeout())) {
+          names.add(n);
+        }
+      });
+      for (String n : names) {
+        pods.get(new ResourceID(n, ns)).filter(p -> LabelSelectors.matches(selector, p.getMetadata().getLabels()))
+            .ifPresent(selected::add);
+        statuses.get(new ResourceID(n, ns)).ifPresent(s -> byName.put(n, s));
+      }
+      for (Map.Entry<String, PolicyBook.Mark> e : book.marks.entrySet()) {
+        if (!names.contains(e.getKey()) && e.getValue().inFlight(now, config.requestTimeout())) {
+          inFlightElsewhere++;
+        }
+      }
+    }
     Map<String, String> logs = previousLogs.read(selected, PolicyDecider.postgresContainer(policy.getSpec()));
 
     // decide
     long t0 = System.nanoTime();
     PolicyDecider.Result result = PolicyDecider.decide(new PolicyDecider.Input(policy, selected, byName, others, logs,
-        now, config.identity(), config.sidecarContainer(), config.podEvictionAllowed(), config.requestTimeout(), ids));
+        now, config.identity(), config.sidecarContainer(), config.podEvictionAllowed(), config.requestTimeout(), ids,
+        inFlightElsewhere));
 
     // write
     long t1 = System.nanoTime();
@@ -207,18 +255,21 @@ public class PgIpcPolicyReconciler implements Reconciler<PgIpcPolicy> {
         }
       } catch (ExecutionException e) {
         failures = true;
+        book.needsFullPass = true;
         LOG.warn("policy {}: {}", key, ClusterIo.firstLine(String.valueOf(e.getCause())));
       }
     }
-    Tally tally = tally(result, applied, now);
+    long newRemediations = remember(book, full, names, selected, byName, result, applied, now, decidedFor, others);
+    Tally tally = tally(book, now);
     metrics.blocked(key, tally.blocked());
     if (LOG.isDebugEnabled()) {
-      LOG.debug("pass {}: {} pods, {} jobs, {} blocked, {} in flight, {} new; decide {} ms, apply {} ms", key,
-          selected.size(), jobs.size(), tally.blocked(), tally.inFlight(), tally.newRemediations(),
-          (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
+      LOG.debug("pass {} ({}): {} of {} pods decided, {} jobs, {} blocked, {} in flight, {} new; decide {} ms,"
+          + " apply {} ms", key, full ? "full" : "changes", selected.size(), book.marks.size(), jobs.size(),
+          tally.blocked(), tally.inFlight(), newRemediations, (t1 - t0) / 1_000_000,
+          (System.nanoTime() - t1) / 1_000_000);
     }
-    statusWriter.write(policy, new PolicyStatusCalc.Counts(result.matched(), tally.blocked(), tally.inFlight(),
-        result.conflicts(), tally.newRemediations(), null, null), now);
+    statusWriter.write(policy, new PolicyStatusCalc.Counts(book.marks.size(), tally.blocked(), tally.inFlight(),
+        tally.conflicts(), newRemediations, null, null), now);
     return UpdateControl.<PgIpcPolicy>noUpdate()
         .rescheduleAfter(rescheduleAfter(tally.recheckAt(), failures || tally.failures()));
   }
@@ -232,6 +283,7 @@ public class PgIpcPolicyReconciler implements Reconciler<PgIpcPolicy> {
         .map(p -> p.getMetadata().getNamespace() + "/" + p.getMetadata().getName()).collect(Collectors.toSet());
     metrics.retainPolicies(existing);
     statusWriter.retain(existing);
+    books.keySet().removeIf(id -> !existing.contains(id.getNamespace().orElse("") + "/" + id.getName()));
   }
 
   private void delete(PgIpcStatus stale) {
@@ -245,30 +297,58 @@ public class PgIpcPolicyReconciler implements Reconciler<PgIpcPolicy> {
   }
 
   /**
-   * The pass's counts for the policy status. {@code newRemediations} counts real requests only: a
-   * dry run removes nothing, so it is no remediation.
+   * Records the pass's decisions in the book: every selected pod decided gets a fresh mark, a pod
+   * no longer selected loses its own. Returns the new real remediations written: a dry run
+   * removes nothing, so it is no remediation.
    */
-  private record Tally(int blocked, int inFlight, long newRemediations, Instant recheckAt, boolean failures) {}
-
-  private Tally tally(PolicyDecider.Result result, Map<String, Applied> applied, Instant now) {
-    int blocked = 0;
-    int inFlight = 0;
+  private long remember(PolicyBook book, boolean full, Set<String> names, List<Pod> selected,
+      Map<String, PgIpcStatus> byName, PolicyDecider.Result result, Map<String, Applied> applied, Instant now,
+      String decidedFor, Map<String, LabelSelector> others) {
+    if (full) {
+      book.marks.clear();
+      book.fullPassAt = now;
+      book.decidedFor = decidedFor;
+      book.others = others;
+    } else {
+      names.forEach(book.marks::remove);
+    }
+    for (Pod p : selected) {
+      String n = p.getMetadata().getName();
+      // a conflict, or a PgIpcStatus left by an earlier pod of the name (deleted; its event brings the pod back)
+      book.marks.put(n, new PolicyBook.Mark(byName.get(n), false, result.conflicting().contains(n), false, null));
+    }
     long newRemediations = 0;
-    boolean failures = false;
-    Instant recheck = result.recheckAt();
     for (PolicyDecider.Task t : result.tasks()) {
       Applied a = applied.get(t.decision().pod());
       PodDecision d = a != null ? a.decision() : t.decision();
       boolean written = a != null ? a.written() : d.write() == null;
-      blocked += d.blocked() ? 1 : 0;
-      inFlight += (written ? d.inFlight() : PodDecider.inFlight(t.input().status(), now, config.requestTimeout())) ? 1 : 0;
-      newRemediations += written && d.newRequest() && !d.request().dryRun() ? 1 : 0;
-      if (a != null) {
-        recheck = Times.min(recheck, a.recheckAt());
-        failures |= !a.written();
+      PgIpcStatus status = a != null && a.written() ? a.current() : t.input().status();
+      Instant recheck = Times.min(t.decision().recheckAt(), a == null ? null : a.recheckAt());
+      if (a != null && !a.written()) {
+        recheck = Times.min(recheck, now.plus(ERROR_RETRY));
       }
+      boolean trigger = d.blocked() || (status != null && PodDecider.leakDetected(status.getStatus()));
+      book.marks.put(d.pod(), new PolicyBook.Mark(status, d.blocked(), false, trigger, recheck));
+      newRemediations += written && d.newRequest() && !d.request().dryRun() ? 1 : 0;
     }
-    return new Tally(blocked, inFlight, newRemediations, recheck, failures);
+    return newRemediations;
+  }
+
+  /** The policy-wide counts, from every selected pod's last decision. */
+  private record Tally(int blocked, int inFlight, int conflicts, Instant recheckAt, boolean failures) {}
+
+  private Tally tally(PolicyBook book, Instant now) {
+    int blocked = 0;
+    int inFlight = 0;
+    int conflicts = 0;
+    Instant recheck = null;
+    for (PolicyBook.Mark m : book.marks.values()) {
+      blocked += m.blocked() ? 1 : 0;
+      inFlight += m.inFlight(now, config.requestTimeout()) ? 1 : 0;
+      conflicts += m.conflict() ? 1 : 0;
+      recheck = Times.min(recheck, m.recheckAt());
+    }
+    return new Tally(blocked, inFlight, conflicts, recheck, book.needsFullPass);
   }
 
   /** Until {@code recheck} (plus a little), between 1 s and {@link #RESYNC}; sooner after a failure. */
@@ -284,6 +364,10 @@ public class PgIpcPolicyReconciler implements Reconciler<PgIpcPolicy> {
   @Override
   public ErrorStatusUpdateControl<PgIpcPolicy> updateErrorStatus(PgIpcPolicy policy, Context<PgIpcPolicy> context,
       Exception e) {
+    PolicyBook book = books.get(ResourceID.fromResource(policy));
+    if (book != null) {
+      book.needsFullPass = true;
+    }
     try {
       statusWriter.write(policy, new PolicyStatusCalc.Counts(
           policy.getStatus() == null || policy.getStatus().getMatchedPods() == null ? 0 : policy.getStatus().getMatchedPods(),
