@@ -34,11 +34,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -80,6 +77,8 @@ public class PgIpcPolicyReconciler implements Reconciler<PgIpcPolicy> {
   private volatile IndexerResourceCache<PgIpcPolicy> policies;
   /** Each policy's pods to decide next and the last decisions, by policy. */
   private final Map<ResourceID, PolicyBook> books = new ConcurrentHashMap<>();
+  /** Asks for a pass of a policy once a pod's write landed. */
+  private final Nudges nudges = new Nudges();
 
   public PgIpcPolicyReconciler(OperatorConfig config, ClusterIo io, EventRecorder recorder, OperatorMetrics metrics,
       Clock clock, ExecutorService ioPool) {
@@ -118,17 +117,23 @@ public class PgIpcPolicyReconciler implements Reconciler<PgIpcPolicy> {
   @Override
   public List<EventSource<?, PgIpcPolicy>> prepareEventSources(EventSourceContext<PgIpcPolicy> context) {
     policies = context.getPrimaryCache();
-    pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, PgIpcPolicy.class)
+    var podConfig = InformerEventSourceConfiguration.from(Pod.class, PgIpcPolicy.class)
         .withName(PODS)
         .withNamespacesInheritedFromController()
-        .withSecondaryToPrimaryMapper(this::podToPolicies)
-        .build(), context);
-    statuses = new InformerEventSource<>(InformerEventSourceConfiguration.from(PgIpcStatus.class, PgIpcPolicy.class)
+        .withSecondaryToPrimaryMapper(this::podToPolicies);
+    var statusConfig = InformerEventSourceConfiguration.from(PgIpcStatus.class, PgIpcPolicy.class)
         .withName(STATUSES)
         .withNamespacesInheritedFromController()
-        .withSecondaryToPrimaryMapper(this::statusToPolicies)
-        .build(), context);
-    return List.of(pods, statuses);
+        .withSecondaryToPrimaryMapper(this::statusToPolicies);
+    // JOSDK gives one store to the informers of every watched namespace, and an informer's relist
+    // drops the keys it did not list: a shared store would lose the other namespaces' objects
+    if (config.watchNamespaces().size() <= 1) {
+      podConfig.withItemStore(new CachedFields.Store<>(CachedFields::pod));
+      statusConfig.withItemStore(new CachedFields.Store<>(CachedFields::status));
+    }
+    pods = new InformerEventSource<>(podConfig.build(), context);
+    statuses = new InformerEventSource<>(statusConfig.build(), context);
+    return List.of(pods, statuses, nudges);
   }
 
   Set<ResourceID> podToPolicies(Pod pod) {
@@ -187,6 +192,7 @@ public class PgIpcPolicyReconciler implements Reconciler<PgIpcPolicy> {
     }
 
     // read: drained before the caches, so a change that lands after these reads is decided next pass
+    ResourceID policyId = ResourceID.fromResource(policy);
     Set<String> touched = book.drainDirty();
     LabelSelector selector = policy.getSpec().getSelector();
     Map<String, LabelSelector> others = new HashMap<>();
@@ -199,30 +205,32 @@ public class PgIpcPolicyReconciler implements Reconciler<PgIpcPolicy> {
     List<Pod> selected = new ArrayList<>();
     Map<String, PgIpcStatus> byName = new HashMap<>();
     Set<String> names = new HashSet<>(touched);
-    int inFlightElsewhere = 0;
     if (full) {
       book.needsFullPass = false;
       pods.list(ns, p -> LabelSelectors.matches(selector, p.getMetadata().getLabels())).forEach(selected::add);
       statuses.list(ns, s -> true).forEach(s -> byName.put(s.getMetadata().getName(),
           statuses.get(ResourceID.fromResource(s)).orElse(s)));
+      selected.forEach(p -> names.add(p.getMetadata().getName()));
+      book.retainMarks(names);
     } else {
       // the changed pods, the pods due for a look, and (a slot may have freed) those waiting for one
-      book.marks.forEach((n, m) -> {
-        if ((m.recheckAt() != null && !now.isBefore(m.recheckAt())) || m.waiting(now, config.requestTimeout())) {
-          names.add(n);
-        }
-      });
+      names.addAll(book.dueOrWaiting(now, config.requestTimeout()));
       for (String n : names) {
         pods.get(new ResourceID(n, ns)).filter(p -> LabelSelectors.matches(selector, p.getMetadata().getLabels()))
             .ifPresent(selected::add);
         statuses.get(new ResourceID(n, ns)).ifPresent(s -> byName.put(n, s));
       }
-      for (Map.Entry<String, PolicyBook.Mark> e : book.marks.entrySet()) {
-        if (!names.contains(e.getKey()) && e.getValue().inFlight(now, config.requestTimeout())) {
-          inFlightElsewhere++;
-        }
-      }
     }
+    // a pod whose last decision is still being written is decided once it is written
+    Set<String> considered = new HashSet<>(names);
+    considered.addAll(byName.keySet());
+    Set<String> beingWritten = book.deferWriting(considered);
+    if (!beingWritten.isEmpty()) {
+      names.removeAll(beingWritten);
+      selected.removeIf(p -> beingWritten.contains(p.getMetadata().getName()));
+      byName.keySet().removeAll(beingWritten);
+    }
+    int inFlightElsewhere = book.inFlightExcept(names, now, config.requestTimeout());
     Map<String, String> logs = previousLogs.read(selected, PolicyDecider.postgresContainer(policy.getSpec()));
 
     // decide
@@ -231,47 +239,84 @@ public class PgIpcPolicyReconciler implements Reconciler<PgIpcPolicy> {
         now, config.identity(), config.sidecarContainer(), config.podEvictionAllowed(), config.requestTimeout(), ids,
         inFlightElsewhere));
 
-    // write
-    long t1 = System.nanoTime();
-    List<Callable<Applied>> jobs = new ArrayList<>();
+    // write, without waiting: each pod holds its slot until its write lands, then asks for a pass
+    Map<String, PolicyBook.Mark> marks = new HashMap<>();
+    for (Pod p : selected) {
+      String n = p.getMetadata().getName();
+      // a conflict, or a PgIpcStatus left by an earlier pod of the name (deleted; its event brings the pod back)
+      marks.put(n, new PolicyBook.Mark(byName.get(n), false, result.conflicting().contains(n), false, null));
+    }
+    int jobs = 0;
     for (PolicyDecider.Task t : result.tasks()) {
       if (t.decision().hasEffects()) {
-        jobs.add(() -> podWriter.apply(t, logs));
+        String pod = t.decision().pod();
+        marks.remove(pod);
+        book.writing(pod, t.decision());
+        jobs++;
+        ioPool.execute(() -> {
+          PolicyBook.Mark mark;
+          long real = 0;
+          try {
+            Applied a = podWriter.apply(t, logs);
+            mark = mark(t, a, clock.instant());
+            real = a.written() && a.decision().newRequest() && !a.decision().request().dryRun() ? 1 : 0;
+          } catch (RuntimeException e) {
+            book.needsFullPass = true;
+            LOG.warn("policy {}: {}", key, ClusterIo.firstLine(String.valueOf(e)));
+            mark = mark(t, null, clock.instant()).recheckSoon(clock.instant().plus(ERROR_RETRY));
+          }
+          book.written(pod, mark, real);
+          nudges.nudge(policyId);
+        });
+      } else {
+        marks.put(t.decision().pod(), mark(t, null, now));
       }
     }
     for (PgIpcStatus stale : result.deletes()) {
-      jobs.add(() -> {
-        delete(stale);
-        return null;
+      jobs++;
+      ioPool.execute(() -> {
+        try {
+          delete(stale);
+        } catch (RuntimeException e) {
+          book.needsFullPass = true;
+          LOG.warn("policy {}: {}", key, ClusterIo.firstLine(String.valueOf(e)));
+          nudges.nudge(policyId);
+        }
       });
     }
-    Map<String, Applied> applied = new HashMap<>();
-    boolean failures = false;
-    for (Future<Applied> f : jobs.isEmpty() ? List.<Future<Applied>>of() : ioPool.invokeAll(jobs)) {
-      try {
-        Applied a = f.get();
-        if (a != null) {
-          applied.put(a.pod(), a);
-        }
-      } catch (ExecutionException e) {
-        failures = true;
-        book.needsFullPass = true;
-        LOG.warn("policy {}: {}", key, ClusterIo.firstLine(String.valueOf(e.getCause())));
-      }
+    book.decided(names, marks);
+    if (full) {
+      book.fullPassAt = now;
+      book.decidedFor = decidedFor;
+      book.others = others;
     }
-    long newRemediations = remember(book, full, names, selected, byName, result, applied, now, decidedFor, others);
-    Tally tally = tally(book, now);
+    PolicyBook.Tally tally = book.tally(now, config.requestTimeout());
+    long newRemediations = book.takeNewRemediations();
     metrics.blocked(key, tally.blocked());
     if (LOG.isDebugEnabled()) {
-      LOG.debug("pass {} ({}): {} of {} pods decided, {} jobs, {} blocked, {} in flight, {} new; decide {} ms,"
-          + " apply {} ms", key, full ? "full" : "changes", selected.size(), book.marks.size(), jobs.size(),
-          tally.blocked(), tally.inFlight(), newRemediations, (t1 - t0) / 1_000_000,
-          (System.nanoTime() - t1) / 1_000_000);
+      LOG.debug("pass {} ({}): {} of {} pods decided, {} writes, {} blocked, {} in flight, {} new; decide {} ms", key,
+          full ? "full" : "changes", selected.size(), tally.matched(), jobs, tally.blocked(), tally.inFlight(),
+          newRemediations, (System.nanoTime() - t0) / 1_000_000);
     }
-    statusWriter.write(policy, new PolicyStatusCalc.Counts(book.marks.size(), tally.blocked(), tally.inFlight(),
+    statusWriter.write(policy, new PolicyStatusCalc.Counts(tally.matched(), tally.blocked(), tally.inFlight(),
         tally.conflicts(), newRemediations, null, null), now);
     return UpdateControl.<PgIpcPolicy>noUpdate()
-        .rescheduleAfter(rescheduleAfter(tally.recheckAt(), failures || tally.failures()));
+        .rescheduleAfter(rescheduleAfter(tally.recheckAt(), book.needsFullPass));
+  }
+
+  /**
+   * One pod's mark after its decision: what was written (or, without a successful write, what
+   * was read), and when to look again; a failed write is looked at again soon.
+   */
+  private static PolicyBook.Mark mark(PolicyDecider.Task t, Applied a, Instant now) {
+    PodDecision d = a != null ? a.decision() : t.decision();
+    PgIpcStatus status = a != null && a.written() ? a.current() : t.input().status();
+    Instant recheck = Times.min(t.decision().recheckAt(), a == null ? null : a.recheckAt());
+    if (a != null && !a.written()) {
+      recheck = Times.min(recheck, now.plus(ERROR_RETRY));
+    }
+    boolean trigger = d.blocked() || (status != null && PodDecider.leakDetected(status.getStatus()));
+    return new PolicyBook.Mark(status, d.blocked(), false, trigger, recheck);
   }
 
   private void forgetDeletedPolicies() {
@@ -294,61 +339,6 @@ public class PgIpcPolicyReconciler implements Reconciler<PgIpcPolicy> {
         throw e;
       }
     }
-  }
-
-  /**
-   * Records the pass's decisions in the book: every selected pod decided gets a fresh mark, a pod
-   * no longer selected loses its own. Returns the new real remediations written: a dry run
-   * removes nothing, so it is no remediation.
-   */
-  private long remember(PolicyBook book, boolean full, Set<String> names, List<Pod> selected,
-      Map<String, PgIpcStatus> byName, PolicyDecider.Result result, Map<String, Applied> applied, Instant now,
-      String decidedFor, Map<String, LabelSelector> others) {
-    if (full) {
-      book.marks.clear();
-      book.fullPassAt = now;
-      book.decidedFor = decidedFor;
-      book.others = others;
-    } else {
-      names.forEach(book.marks::remove);
-    }
-    for (Pod p : selected) {
-      String n = p.getMetadata().getName();
-      // a conflict, or a PgIpcStatus left by an earlier pod of the name (deleted; its event brings the pod back)
-      book.marks.put(n, new PolicyBook.Mark(byName.get(n), false, result.conflicting().contains(n), false, null));
-    }
-    long newRemediations = 0;
-    for (PolicyDecider.Task t : result.tasks()) {
-      Applied a = applied.get(t.decision().pod());
-      PodDecision d = a != null ? a.decision() : t.decision();
-      boolean written = a != null ? a.written() : d.write() == null;
-      PgIpcStatus status = a != null && a.written() ? a.current() : t.input().status();
-      Instant recheck = Times.min(t.decision().recheckAt(), a == null ? null : a.recheckAt());
-      if (a != null && !a.written()) {
-        recheck = Times.min(recheck, now.plus(ERROR_RETRY));
-      }
-      boolean trigger = d.blocked() || (status != null && PodDecider.leakDetected(status.getStatus()));
-      book.marks.put(d.pod(), new PolicyBook.Mark(status, d.blocked(), false, trigger, recheck));
-      newRemediations += written && d.newRequest() && !d.request().dryRun() ? 1 : 0;
-    }
-    return newRemediations;
-  }
-
-  /** The policy-wide counts, from every selected pod's last decision. */
-  private record Tally(int blocked, int inFlight, int conflicts, Instant recheckAt, boolean failures) {}
-
-  private Tally tally(PolicyBook book, Instant now) {
-    int blocked = 0;
-    int inFlight = 0;
-    int conflicts = 0;
-    Instant recheck = null;
-    for (PolicyBook.Mark m : book.marks.values()) {
-      blocked += m.blocked() ? 1 : 0;
-      inFlight += m.inFlight(now, config.requestTimeout()) ? 1 : 0;
-      conflicts += m.conflict() ? 1 : 0;
-      recheck = Times.min(recheck, m.recheckAt());
-    }
-    return new Tally(blocked, inFlight, conflicts, recheck, book.needsFullPass);
   }
 
   /** Until {@code recheck} (plus a little), between 1 s and {@link #RESYNC}; sooner after a failure. */

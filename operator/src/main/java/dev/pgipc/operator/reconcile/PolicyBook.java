@@ -2,9 +2,12 @@ package dev.pgipc.operator.reconcile;
 
 import dev.pgipc.api.v1alpha1.PgIpcStatus;
 import dev.pgipc.operator.decide.PodDecider;
+import dev.pgipc.operator.decide.PodDecision;
+import dev.pgipc.operator.util.Times;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -12,10 +15,12 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What the reconciler remembers of one policy between its passes, so that a pass decides only the
- * pods that need it: the pods whose pod or PgIpcStatus changed since the last pass ({@link #dirty},
- * filled by the informers' event mapping), and the last decision about every selected pod
- * ({@link Mark}), from which the policy-wide counts (in flight, blocked, conflicts) are summed
- * without deciding the other pods again. A full pass (every pod, as before) rebuilds it all: the
+ * pods that need it: the pods whose pod or PgIpcStatus changed since the last pass (marked by the
+ * informers' event mapping), the last decision about every selected pod ({@link Mark}), from which
+ * the policy-wide counts are summed without deciding the other pods again, and the decisions whose
+ * writes are under way. A pass does not wait for its writes: a pod being written is not decided
+ * again until its write lands, and its decision holds its concurrency slot meanwhile, so the count
+ * of remediations in flight never falls short. A full pass (every pod) rebuilds the marks: the
  * first one, after the policy or another policy of the namespace changed, after a failed write,
  * and at least every {@link PgIpcPolicyReconciler#RESYNC}.
  */
@@ -37,16 +42,28 @@ final class PolicyBook {
       return PodDecider.inFlight(status, now, timeout);
     }
 
+    Mark recheckSoon(Instant at) {
+      return new Mark(status, blocked, conflict, trigger, Times.min(recheckAt, at));
+    }
+
     /** Waits for a concurrency slot: would ask, and asks nothing yet. */
     boolean waiting(Instant now, Duration timeout) {
       return trigger && !conflict && !inFlight(now, timeout);
     }
   }
 
+  /** The policy-wide counts and the earliest recheck. */
+  record Tally(int matched, int blocked, int inFlight, int conflicts, Instant recheckAt) {}
+
   /** Pods (by name) to decide in the next pass; added by informer threads. */
   private final Set<String> dirty = ConcurrentHashMap.newKeySet();
-  /** Every selected pod's last decision, by name; written only by the policy's pass (one at a time). */
-  final Map<String, Mark> marks = new ConcurrentHashMap<>();
+  /** Every selected pod's last decision, by name. Guarded by this. */
+  private final Map<String, Mark> marks = new HashMap<>();
+  /** Decisions being written, by pod. Guarded by this. */
+  private final Map<String, PodDecision> writing = new HashMap<>();
+  /** Real remediations written since a pass last took the number. Guarded by this. */
+  private long newRemediations;
+
   /** The policy (uid + spec) and the namespace's other selectors the marks were decided with. */
   String decidedFor;
   Map<String, LabelSelector> others;
@@ -66,5 +83,101 @@ final class PolicyBook {
       }
     }
     return out;
+  }
+
+  /** Pods due for a look at {@code now}, or waiting for a concurrency slot. */
+  synchronized Set<String> dueOrWaiting(Instant now, Duration timeout) {
+    Set<String> out = new HashSet<>();
+    marks.forEach((n, m) -> {
+      if ((m.recheckAt() != null && !now.isBefore(m.recheckAt())) || m.waiting(now, timeout)) {
+        out.add(n);
+      }
+    });
+    return out;
+  }
+
+  /** Of {@code pods}, those being written; they are touched again, to be decided once written. */
+  synchronized Set<String> deferWriting(Set<String> pods) {
+    Set<String> out = new HashSet<>();
+    for (String p : pods) {
+      if (writing.containsKey(p)) {
+        out.add(p);
+        dirty.add(p);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Remediations in flight on the pods not in {@code decided}: by the last decision, or by the
+   * decision being written (a new request counts from the moment it is decided).
+   */
+  synchronized int inFlightExcept(Set<String> decided, Instant now, Duration timeout) {
+    int n = 0;
+    Set<String> counted = new HashSet<>();
+    for (Map.Entry<String, PodDecision> e : writing.entrySet()) {
+      Mark m = marks.get(e.getKey());
+      if (!decided.contains(e.getKey()) && (e.getValue().inFlight() || (m != null && m.inFlight(now, timeout)))) {
+        n++;
+      }
+      counted.add(e.getKey());
+    }
+    for (Map.Entry<String, Mark> e : marks.entrySet()) {
+      if (!decided.contains(e.getKey()) && !counted.contains(e.getKey()) && e.getValue().inFlight(now, timeout)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** A full pass: only the marks of {@code selected} pods and of pods being written stay. */
+  synchronized void retainMarks(Set<String> selected) {
+    marks.keySet().removeIf(n -> !selected.contains(n) && !writing.containsKey(n));
+  }
+
+  /** The decided pods' new marks; a decided pod not selected (any more) loses its mark. */
+  synchronized void decided(Set<String> pods, Map<String, Mark> newMarks) {
+    pods.forEach(marks::remove);
+    marks.putAll(newMarks);
+  }
+
+  /** {@code pod}'s decision is being written: it holds its slot until {@link #written}. */
+  synchronized void writing(String pod, PodDecision d) {
+    writing.put(pod, d);
+  }
+
+  /** {@code pod}'s write landed (or failed): its mark replaces the reservation. */
+  synchronized void written(String pod, Mark mark, long newReal) {
+    marks.put(pod, mark);
+    writing.remove(pod);
+    newRemediations += newReal;
+  }
+
+  synchronized long takeNewRemediations() {
+    long n = newRemediations;
+    newRemediations = 0;
+    return n;
+  }
+
+  synchronized Tally tally(Instant now, Duration timeout) {
+    int blocked = 0;
+    int inFlight = 0;
+    int conflicts = 0;
+    Instant recheck = null;
+    Set<String> all = new HashSet<>(marks.keySet());
+    all.addAll(writing.keySet());
+    for (String n : all) {
+      Mark m = marks.get(n);
+      PodDecision w = writing.get(n);
+      blocked += (w != null ? w.blocked() : m.blocked()) ? 1 : 0;
+      inFlight += (w != null && w.inFlight()) || (m != null && m.inFlight(now, timeout)) ? 1 : 0;
+      conflicts += w == null && m.conflict() ? 1 : 0;
+      recheck = m == null ? recheck : Times.min(recheck, m.recheckAt());
+    }
+    return new Tally(all.size(), blocked, inFlight, conflicts, recheck);
+  }
+
+  synchronized int size() {
+    return marks.size() + (int) writing.keySet().stream().filter(n -> !marks.containsKey(n)).count();
   }
 }
