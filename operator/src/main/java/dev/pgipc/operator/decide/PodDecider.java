@@ -112,6 +112,19 @@ public final class PodDecider {
     return deadline == null || now.isBefore(deadline);
   }
 
+  /**
+   * Until when spec.remediation holds a concurrency slot, as {@link #inFlight(PgIpcStatus, Instant,
+   * Duration)} tells it at any time before then: null when nothing is in flight, {@link Instant#MAX}
+   * when the request's time is unknown.
+   */
+  public static Instant inFlightUntil(PgIpcStatus status, Duration timeout) {
+    if (!inFlight(status)) {
+      return null;
+    }
+    Instant deadline = answerDeadline(state(status), status.getSpec().getRemediation().getId(), timeout);
+    return deadline == null ? Instant.MAX : deadline;
+  }
+
   /** When the sidecar's answer to request {@code id} becomes overdue, or null if its time is unknown. */
   static Instant answerDeadline(PodState st, String id, Duration timeout) {
     PodState.Request r = st.request(id);

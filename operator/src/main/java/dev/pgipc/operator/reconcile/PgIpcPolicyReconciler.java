@@ -36,6 +36,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -105,7 +106,7 @@ public class PgIpcPolicyReconciler implements Reconciler<PgIpcPolicy> {
         statuses.handleRecentResourceUpdate(ResourceID.fromResource(written), written, previous);
       }
     });
-    this.statusWriter = new PolicyStatusWriter(io, config.podEvictionAllowed());
+    this.statusWriter = new PolicyStatusWriter(io, config.podEvictionAllowed(), ioPool);
   }
 
   /** Unique, sortable, DNS-safe: r-&lt;epoch millis base36&gt;-&lt;12 random hex&gt;. */
@@ -186,8 +187,8 @@ public class PgIpcPolicyReconciler implements Reconciler<PgIpcPolicy> {
     if (problem != null) {
       book.needsFullPass = true;
       metrics.blocked(key, 0);
-      statusWriter.write(policy, new PolicyStatusCalc.Counts(0, 0, 0, 0, 0, problem, PolicyStatusCalc.REASON_INVALID),
-          now);
+      statusWriter.writeLater(policy, new PolicyStatusCalc.Counts(0, 0, 0, 0, 0, problem,
+          PolicyStatusCalc.REASON_INVALID), now);
       return UpdateControl.noUpdate();
     }
 
@@ -214,7 +215,7 @@ public class PgIpcPolicyReconciler implements Reconciler<PgIpcPolicy> {
       book.retainMarks(names);
     } else {
       // the changed pods, the pods due for a look, and (a slot may have freed) those waiting for one
-      names.addAll(book.dueOrWaiting(now, config.requestTimeout()));
+      names.addAll(book.dueOrWaiting(now));
       for (String n : names) {
         pods.get(new ResourceID(n, ns)).filter(p -> LabelSelectors.matches(selector, p.getMetadata().getLabels()))
             .ifPresent(selected::add);
@@ -230,7 +231,7 @@ public class PgIpcPolicyReconciler implements Reconciler<PgIpcPolicy> {
       selected.removeIf(p -> beingWritten.contains(p.getMetadata().getName()));
       byName.keySet().removeAll(beingWritten);
     }
-    int inFlightElsewhere = book.inFlightExcept(names, now, config.requestTimeout());
+    int inFlightElsewhere = book.inFlightExcept(names, now);
     Map<String, String> logs = previousLogs.read(selected, PolicyDecider.postgresContainer(policy.getSpec()));
 
     // decide
@@ -244,53 +245,70 @@ public class PgIpcPolicyReconciler implements Reconciler<PgIpcPolicy> {
     for (Pod p : selected) {
       String n = p.getMetadata().getName();
       // a conflict, or a PgIpcStatus left by an earlier pod of the name (deleted; its event brings the pod back)
-      marks.put(n, new PolicyBook.Mark(byName.get(n), false, result.conflicting().contains(n), false, null));
+      marks.put(n, PolicyBook.Mark.of(byName.get(n), config.requestTimeout(), false, result.conflicting().contains(n),
+          false, null));
     }
+    Map<String, PodDecision> toWrite = new HashMap<>();
+    for (PolicyDecider.Task t : result.tasks()) {
+      if (t.decision().hasEffects()) {
+        marks.remove(t.decision().pod());
+        toWrite.put(t.decision().pod(), t.decision());
+      } else {
+        marks.put(t.decision().pod(), mark(t, null, now, config.requestTimeout()));
+      }
+    }
+    // before any write can land (and replace its reservation with its mark)
+    book.decided(names, marks, toWrite);
     int jobs = 0;
     for (PolicyDecider.Task t : result.tasks()) {
       if (t.decision().hasEffects()) {
         String pod = t.decision().pod();
-        marks.remove(pod);
-        book.writing(pod, t.decision());
         jobs++;
-        ioPool.execute(() -> {
+        Runnable job = () -> {
           PolicyBook.Mark mark;
           long real = 0;
           try {
             Applied a = podWriter.apply(t, logs);
-            mark = mark(t, a, clock.instant());
+            mark = mark(t, a, clock.instant(), config.requestTimeout());
             real = a.written() && a.decision().newRequest() && !a.decision().request().dryRun() ? 1 : 0;
           } catch (RuntimeException e) {
             book.needsFullPass = true;
             LOG.warn("policy {}: {}", key, ClusterIo.firstLine(String.valueOf(e)));
-            mark = mark(t, null, clock.instant()).recheckSoon(clock.instant().plus(ERROR_RETRY));
+            mark = mark(t, null, clock.instant(), config.requestTimeout()).recheckSoon(clock.instant().plus(ERROR_RETRY));
           }
           book.written(pod, mark, real);
           nudges.nudge(policyId);
-        });
-      } else {
-        marks.put(t.decision().pod(), mark(t, null, now));
+        };
+        try {
+          ioPool.execute(job);
+        } catch (RejectedExecutionException e) {
+          // stopping: nothing was written
+          book.written(pod, mark(t, null, now, config.requestTimeout()), 0);
+        }
       }
     }
     for (PgIpcStatus stale : result.deletes()) {
       jobs++;
-      ioPool.execute(() -> {
-        try {
-          delete(stale);
-        } catch (RuntimeException e) {
-          book.needsFullPass = true;
-          LOG.warn("policy {}: {}", key, ClusterIo.firstLine(String.valueOf(e)));
-          nudges.nudge(policyId);
-        }
-      });
+      try {
+        ioPool.execute(() -> {
+          try {
+            delete(stale);
+          } catch (RuntimeException e) {
+            book.needsFullPass = true;
+            LOG.warn("policy {}: {}", key, ClusterIo.firstLine(String.valueOf(e)));
+            nudges.nudge(policyId);
+          }
+        });
+      } catch (RejectedExecutionException e) {
+        // stopping
+      }
     }
-    book.decided(names, marks);
     if (full) {
       book.fullPassAt = now;
       book.decidedFor = decidedFor;
       book.others = others;
     }
-    PolicyBook.Tally tally = book.tally(now, config.requestTimeout());
+    PolicyBook.Tally tally = book.tally(now);
     long newRemediations = book.takeNewRemediations();
     metrics.blocked(key, tally.blocked());
     if (LOG.isDebugEnabled()) {
@@ -298,7 +316,7 @@ public class PgIpcPolicyReconciler implements Reconciler<PgIpcPolicy> {
           full ? "full" : "changes", selected.size(), tally.matched(), jobs, tally.blocked(), tally.inFlight(),
           newRemediations, (System.nanoTime() - t0) / 1_000_000);
     }
-    statusWriter.write(policy, new PolicyStatusCalc.Counts(tally.matched(), tally.blocked(), tally.inFlight(),
+    statusWriter.writeLater(policy, new PolicyStatusCalc.Counts(tally.matched(), tally.blocked(), tally.inFlight(),
         tally.conflicts(), newRemediations, null, null), now);
     return UpdateControl.<PgIpcPolicy>noUpdate()
         .rescheduleAfter(rescheduleAfter(tally.recheckAt(), book.needsFullPass));
@@ -308,7 +326,7 @@ public class PgIpcPolicyReconciler implements Reconciler<PgIpcPolicy> {
    * One pod's mark after its decision: what was written (or, without a successful write, what
    * was read), and when to look again; a failed write is looked at again soon.
    */
-  private static PolicyBook.Mark mark(PolicyDecider.Task t, Applied a, Instant now) {
+  private static PolicyBook.Mark mark(PolicyDecider.Task t, Applied a, Instant now, Duration timeout) {
     PodDecision d = a != null ? a.decision() : t.decision();
     PgIpcStatus status = a != null && a.written() ? a.current() : t.input().status();
     Instant recheck = Times.min(t.decision().recheckAt(), a == null ? null : a.recheckAt());
@@ -316,7 +334,7 @@ public class PgIpcPolicyReconciler implements Reconciler<PgIpcPolicy> {
       recheck = Times.min(recheck, now.plus(ERROR_RETRY));
     }
     boolean trigger = d.blocked() || (status != null && PodDecider.leakDetected(status.getStatus()));
-    return new PolicyBook.Mark(status, d.blocked(), false, trigger, recheck);
+    return PolicyBook.Mark.of(status, timeout, d.blocked(), false, trigger, recheck);
   }
 
   private void forgetDeletedPolicies() {
@@ -359,7 +377,7 @@ public class PgIpcPolicyReconciler implements Reconciler<PgIpcPolicy> {
       book.needsFullPass = true;
     }
     try {
-      statusWriter.write(policy, new PolicyStatusCalc.Counts(
+      statusWriter.writeLater(policy, new PolicyStatusCalc.Counts(
           policy.getStatus() == null || policy.getStatus().getMatchedPods() == null ? 0 : policy.getStatus().getMatchedPods(),
           policy.getStatus() == null || policy.getStatus().getBlockedPods() == null ? 0 : policy.getStatus().getBlockedPods(),
           0, 0, 0, ClusterIo.firstLine(String.valueOf(e.getMessage())), PolicyStatusCalc.REASON_ERROR), clock.instant());

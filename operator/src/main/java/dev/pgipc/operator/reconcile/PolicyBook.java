@@ -29,26 +29,31 @@ final class PolicyBook {
   /**
    * The last decision about one selected pod.
    *
-   * @param status its PgIpcStatus after that decision (what was written, else what was read); tells
-   *     whether a remediation is in flight, and until when
+   * @param inFlightUntil until when its PgIpcStatus after that decision (what was written, else
+   *     what was read) holds a concurrency slot ({@link PodDecider#inFlightUntil}; null: none)
    * @param blocked its start is blocked
    * @param conflict another policy guards it
    * @param trigger it is blocked or leaking: it would ask for a remediation once a slot is free
    * @param recheckAt when to decide it again even if nothing changes (null: only on a change)
    */
-  record Mark(PgIpcStatus status, boolean blocked, boolean conflict, boolean trigger, Instant recheckAt) {
+  record Mark(Instant inFlightUntil, boolean blocked, boolean conflict, boolean trigger, Instant recheckAt) {
 
-    boolean inFlight(Instant now, Duration timeout) {
-      return PodDecider.inFlight(status, now, timeout);
+    static Mark of(PgIpcStatus status, Duration timeout, boolean blocked, boolean conflict, boolean trigger,
+        Instant recheckAt) {
+      return new Mark(PodDecider.inFlightUntil(status, timeout), blocked, conflict, trigger, recheckAt);
+    }
+
+    boolean inFlight(Instant now) {
+      return inFlightUntil != null && now.isBefore(inFlightUntil);
     }
 
     Mark recheckSoon(Instant at) {
-      return new Mark(status, blocked, conflict, trigger, Times.min(recheckAt, at));
+      return new Mark(inFlightUntil, blocked, conflict, trigger, Times.min(recheckAt, at));
     }
 
     /** Waits for a concurrency slot: would ask, and asks nothing yet. */
-    boolean waiting(Instant now, Duration timeout) {
-      return trigger && !conflict && !inFlight(now, timeout);
+    boolean waiting(Instant now) {
+      return trigger && !conflict && !inFlight(now);
     }
   }
 
@@ -86,10 +91,10 @@ final class PolicyBook {
   }
 
   /** Pods due for a look at {@code now}, or waiting for a concurrency slot. */
-  synchronized Set<String> dueOrWaiting(Instant now, Duration timeout) {
+  synchronized Set<String> dueOrWaiting(Instant now) {
     Set<String> out = new HashSet<>();
     marks.forEach((n, m) -> {
-      if ((m.recheckAt() != null && !now.isBefore(m.recheckAt())) || m.waiting(now, timeout)) {
+      if ((m.recheckAt() != null && !now.isBefore(m.recheckAt())) || m.waiting(now)) {
         out.add(n);
       }
     });
@@ -112,18 +117,18 @@ final class PolicyBook {
    * Remediations in flight on the pods not in {@code decided}: by the last decision, or by the
    * decision being written (a new request counts from the moment it is decided).
    */
-  synchronized int inFlightExcept(Set<String> decided, Instant now, Duration timeout) {
+  synchronized int inFlightExcept(Set<String> decided, Instant now) {
     int n = 0;
     Set<String> counted = new HashSet<>();
     for (Map.Entry<String, PodDecision> e : writing.entrySet()) {
       Mark m = marks.get(e.getKey());
-      if (!decided.contains(e.getKey()) && (e.getValue().inFlight() || (m != null && m.inFlight(now, timeout)))) {
+      if (!decided.contains(e.getKey()) && (e.getValue().inFlight() || (m != null && m.inFlight(now)))) {
         n++;
       }
       counted.add(e.getKey());
     }
     for (Map.Entry<String, Mark> e : marks.entrySet()) {
-      if (!decided.contains(e.getKey()) && !counted.contains(e.getKey()) && e.getValue().inFlight(now, timeout)) {
+      if (!decided.contains(e.getKey()) && !counted.contains(e.getKey()) && e.getValue().inFlight(now)) {
         n++;
       }
     }
@@ -135,15 +140,14 @@ final class PolicyBook {
     marks.keySet().removeIf(n -> !selected.contains(n) && !writing.containsKey(n));
   }
 
-  /** The decided pods' new marks; a decided pod not selected (any more) loses its mark. */
-  synchronized void decided(Set<String> pods, Map<String, Mark> newMarks) {
+  /**
+   * The decided pods' new marks, and the decisions about to be written (each holds its pod's
+   * slot until {@link #written}); a decided pod not selected (any more) loses its mark.
+   */
+  synchronized void decided(Set<String> pods, Map<String, Mark> newMarks, Map<String, PodDecision> toWrite) {
     pods.forEach(marks::remove);
     marks.putAll(newMarks);
-  }
-
-  /** {@code pod}'s decision is being written: it holds its slot until {@link #written}. */
-  synchronized void writing(String pod, PodDecision d) {
-    writing.put(pod, d);
+    writing.putAll(toWrite);
   }
 
   /** {@code pod}'s write landed (or failed): its mark replaces the reservation. */
@@ -159,7 +163,7 @@ final class PolicyBook {
     return n;
   }
 
-  synchronized Tally tally(Instant now, Duration timeout) {
+  synchronized Tally tally(Instant now) {
     int blocked = 0;
     int inFlight = 0;
     int conflicts = 0;
@@ -170,7 +174,7 @@ final class PolicyBook {
       Mark m = marks.get(n);
       PodDecision w = writing.get(n);
       blocked += (w != null ? w.blocked() : m.blocked()) ? 1 : 0;
-      inFlight += (w != null && w.inFlight()) || (m != null && m.inFlight(now, timeout)) ? 1 : 0;
+      inFlight += (w != null && w.inFlight()) || (m != null && m.inFlight(now)) ? 1 : 0;
       conflicts += w == null && m.conflict() ? 1 : 0;
       recheck = m == null ? recheck : Times.min(recheck, m.recheckAt());
     }
