@@ -119,16 +119,14 @@ final class PolicyBook {
    */
   synchronized int inFlightExcept(Set<String> decided, Instant now) {
     int n = 0;
-    Set<String> counted = new HashSet<>();
+    for (Map.Entry<String, Mark> e : marks.entrySet()) {
+      if (!decided.contains(e.getKey()) && !writing.containsKey(e.getKey()) && e.getValue().inFlight(now)) {
+        n++;
+      }
+    }
     for (Map.Entry<String, PodDecision> e : writing.entrySet()) {
       Mark m = marks.get(e.getKey());
       if (!decided.contains(e.getKey()) && (e.getValue().inFlight() || (m != null && m.inFlight(now)))) {
-        n++;
-      }
-      counted.add(e.getKey());
-    }
-    for (Map.Entry<String, Mark> e : marks.entrySet()) {
-      if (!decided.contains(e.getKey()) && !counted.contains(e.getKey()) && e.getValue().inFlight(now)) {
         n++;
       }
     }
@@ -164,24 +162,27 @@ final class PolicyBook {
   }
 
   synchronized Tally tally(Instant now) {
+    int matched = marks.size();
     int blocked = 0;
     int inFlight = 0;
     int conflicts = 0;
     Instant recheck = null;
-    Set<String> all = new HashSet<>(marks.keySet());
-    all.addAll(writing.keySet());
-    for (String n : all) {
-      Mark m = marks.get(n);
-      PodDecision w = writing.get(n);
-      blocked += (w != null ? w.blocked() : m.blocked()) ? 1 : 0;
-      inFlight += (w != null && w.inFlight()) || (m != null && m.inFlight(now)) ? 1 : 0;
-      conflicts += w == null && m.conflict() ? 1 : 0;
-      recheck = m == null ? recheck : Times.min(recheck, m.recheckAt());
+    for (Map.Entry<String, Mark> e : marks.entrySet()) {
+      Mark m = e.getValue();
+      recheck = Times.min(recheck, m.recheckAt());
+      if (writing.containsKey(e.getKey())) {
+        continue;
+      }
+      blocked += m.blocked() ? 1 : 0;
+      inFlight += m.inFlight(now) ? 1 : 0;
+      conflicts += m.conflict() ? 1 : 0;
     }
-    return new Tally(all.size(), blocked, inFlight, conflicts, recheck);
-  }
-
-  synchronized int size() {
-    return marks.size() + (int) writing.keySet().stream().filter(n -> !marks.containsKey(n)).count();
+    for (Map.Entry<String, PodDecision> e : writing.entrySet()) {
+      Mark m = marks.get(e.getKey());
+      matched += m == null ? 1 : 0;
+      blocked += e.getValue().blocked() ? 1 : 0;
+      inFlight += e.getValue().inFlight() || (m != null && m.inFlight(now)) ? 1 : 0;
+    }
+    return new Tally(matched, blocked, inFlight, conflicts, recheck);
   }
 }
