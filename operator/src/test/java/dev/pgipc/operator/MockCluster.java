@@ -94,9 +94,15 @@ public final class MockCluster {
   }
 
   public Pod createPod(String ns, String name, Map<String, String> labels, PodStatus status) {
+    return createPod(ns, name, labels, status, p -> p);
+  }
+
+  /** @param dress adds what a real pod carries (env, annotations) */
+  public Pod createPod(String ns, String name, Map<String, String> labels, PodStatus status,
+      java.util.function.UnaryOperator<Pod> dress) {
     Pod pod = Fixtures.pod(ns, name);
     pod.getMetadata().setLabels(labels);
-    client.resource(pod).create();
+    client.resource(dress.apply(pod)).create();
     setPodStatus(ns, name, status);
     return client.pods().inNamespace(ns).withName(name).get();
   }

@@ -11,6 +11,7 @@ import dev.pgipc.api.v1alpha1.Mode;
 import dev.pgipc.api.v1alpha1.PgIpcStatus;
 import dev.pgipc.api.v1alpha1.Verdict;
 import dev.pgipc.operator.util.Times;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
@@ -42,8 +43,11 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * <pre>
  * mvn -q -pl operator -am test -Dtest=OperatorBenchmark -Dpgipc.bench=true -Dsurefire.failIfNoSpecifiedTests=false \
  *     [-Dpgipc.bench.pods=2000] [-Dpgipc.bench.failuresPerSecond=50] [-Dpgipc.bench.seconds=20]
- *     [-Dpgipc.bench.policies=1]
+ *     [-Dpgipc.bench.policies=1] [-Dpgipc.bench.realistic=false]
  * </pre>
+ *
+ * With {@code realistic}, each pod carries what a real one does besides: 30 environment variables
+ * and a 3 KB last-applied-configuration annotation (about 5 KB of JSON a pod).
  *
  * N guarded pods on the fabric8 mock server (same JVM), split evenly over P policies (pod i in
  * policy i mod P), then F pods per second start failing with
@@ -86,6 +90,7 @@ class OperatorBenchmark {
     int perSecond = prop("pgipc.bench.failuresPerSecond", 50);
     int seconds = prop("pgipc.bench.seconds", 20);
     int policies = Math.max(1, prop("pgipc.bench.policies", 1));
+    boolean realistic = Boolean.getBoolean("pgipc.bench.realistic");
     String ns = "bench";
     MockCluster cluster = new MockCluster(client);
     MockCluster.loadCrds(client);
@@ -110,7 +115,8 @@ class OperatorBenchmark {
       String name = "pg-" + i;
       String group = group(i % policies, policies);
       fs.add(pool.submit(() -> cluster.createPod(ns, name,
-          group == null ? Fixtures.LABELS : Map.of("app", "pg", GROUP, group), healthy)));
+          group == null ? Fixtures.LABELS : Map.of("app", "pg", GROUP, group), healthy,
+          realistic ? OperatorBenchmark::dress : p -> p)));
     }
     for (Future<?> f : fs) {
       f.get();
@@ -252,7 +258,8 @@ class OperatorBenchmark {
     System.out.println();
     System.out.println("=== pgipc operator benchmark (fabric8 mock server, same JVM, "
         + Runtime.getRuntime().availableProcessors() + " CPUs) ===");
-    System.out.printf("guarded pods: %d in %d policies; failing: %d at %d/s (injected in %.1f s)%n", pods, policies, failing, perSecond,
+    System.out.printf("guarded pods: %d in %d policies%s; failing: %d at %d/s (injected in %.1f s)%n", pods, policies,
+        realistic ? " (realistic pods)" : "", failing, perSecond,
         injectSeconds);
     System.out.printf("requests written: %d of %d%n", requestedAt.size(), failing);
     System.out.printf("pod failure -> spec.remediation seen by a watch: median %.0f ms, p90 %.0f ms, p99 %.0f ms,"
@@ -277,6 +284,17 @@ class OperatorBenchmark {
   }
 
   private static final String GROUP = "pgipc.dev/bench-group";
+
+  private static Pod dress(Pod pod) {
+    List<EnvVar> env = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      env.add(new EnvVar("SETTING_" + i, "value-" + i + "-" + "x".repeat(40), null));
+    }
+    pod.getSpec().getContainers().get(0).setEnv(env);
+    pod.getMetadata().setAnnotations(Map.of("kubectl.kubernetes.io/last-applied-configuration",
+        "{\"spec\":\"" + "y".repeat(3000) + "\"}"));
+    return pod;
+  }
 
   /** The label value that puts a pod into policy {@code k}; null with one policy (it selects app=pg). */
   private static String group(int k, int policies) {
