@@ -106,7 +106,12 @@ public class PgIpcPolicyReconciler implements Reconciler<PgIpcPolicy> {
         statuses.handleRecentResourceUpdate(ResourceID.fromResource(written), written, previous);
       }
     });
-    this.statusWriter = new PolicyStatusWriter(io, config.podEvictionAllowed(), ioPool);
+    this.statusWriter = new PolicyStatusWriter(io, config.podEvictionAllowed());
+  }
+
+  /** Stops writing policy statuses (the operator stops). */
+  public void close() {
+    statusWriter.close();
   }
 
   /** Unique, sortable, DNS-safe: r-&lt;epoch millis base36&gt;-&lt;12 random hex&gt;. */

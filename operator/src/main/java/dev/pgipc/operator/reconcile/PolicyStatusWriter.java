@@ -11,8 +11,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,17 +37,30 @@ final class PolicyStatusWriter {
 
   private final ClusterIo io;
   private final boolean evictionAllowed;
-  private final Executor executor;
+  private final ThreadPoolExecutor executor;
   /** The last policy status written, by namespace/name. */
   private final Map<String, PgIpcPolicy> lastWritten = new ConcurrentHashMap<>();
   /** Statuses waiting, and the policies whose writer is running, by namespace/name. Guarded by pending. */
   private final Map<String, Pending> pending = new HashMap<>();
   private final Set<String> running = new HashSet<>();
 
-  PolicyStatusWriter(ClusterIo io, boolean evictionAllowed, Executor executor) {
+  /**
+   * Writes on one thread of its own, idle ones ending: a burst of status writes never queues in
+   * front of the pods' writes, and the coalescing keeps it to one waiting status a policy.
+   */
+  PolicyStatusWriter(ClusterIo io, boolean evictionAllowed) {
     this.io = io;
     this.evictionAllowed = evictionAllowed;
-    this.executor = executor;
+    this.executor = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+      Thread t = new Thread(r, "pgipc-policy-status");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** Writes nothing more (a status still waiting is dropped: the next leader writes its own). */
+  void close() {
+    executor.shutdownNow();
   }
 
   /**
