@@ -39,17 +39,19 @@ public final class PgIpcOperator implements AutoCloseable {
   private final OperatorMetrics metrics;
   private final ExecutorService ioPool;
   private final EventRecorder recorder;
+  private final PgIpcPolicyReconciler reconciler;
   private final AtomicBoolean leading;
   private final AtomicBoolean stopping;
   private volatile boolean started;
 
   private PgIpcOperator(OperatorConfig config, Operator operator, OperatorMetrics metrics, ExecutorService ioPool,
-      EventRecorder recorder, AtomicBoolean leading, AtomicBoolean stopping) {
+      EventRecorder recorder, PgIpcPolicyReconciler reconciler, AtomicBoolean leading, AtomicBoolean stopping) {
     this.config = config;
     this.operator = operator;
     this.metrics = metrics;
     this.ioPool = ioPool;
     this.recorder = recorder;
+    this.reconciler = reconciler;
     this.leading = leading;
     this.stopping = stopping;
   }
@@ -110,7 +112,7 @@ public final class PgIpcOperator implements AutoCloseable {
         c.settingNamespaces(config.watchNamespaces());
       }
     });
-    return new PgIpcOperator(config, operator, metrics, ioPool, recorder, leading, stopping);
+    return new PgIpcOperator(config, operator, metrics, ioPool, recorder, reconciler, leading, stopping);
   }
 
   public void start() {
@@ -122,6 +124,7 @@ public final class PgIpcOperator implements AutoCloseable {
     stopping.set(true);
     started = false;
     operator.stop();
+    reconciler.close();
     recorder.close();
     ioPool.shutdownNow();
     try {

@@ -90,7 +90,19 @@ public final class MockCluster {
   }
 
   public Pod createPod(String ns, String name, PodStatus status) {
-    client.resource(Fixtures.pod(ns, name)).create();
+    return createPod(ns, name, Fixtures.LABELS, status);
+  }
+
+  public Pod createPod(String ns, String name, Map<String, String> labels, PodStatus status) {
+    return createPod(ns, name, labels, status, p -> p);
+  }
+
+  /** @param dress adds what a real pod carries (env, annotations) */
+  public Pod createPod(String ns, String name, Map<String, String> labels, PodStatus status,
+      java.util.function.UnaryOperator<Pod> dress) {
+    Pod pod = Fixtures.pod(ns, name);
+    pod.getMetadata().setLabels(labels);
+    client.resource(dress.apply(pod)).create();
     setPodStatus(ns, name, status);
     return client.pods().inNamespace(ns).withName(name).get();
   }

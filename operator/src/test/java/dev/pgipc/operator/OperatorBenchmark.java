@@ -11,6 +11,8 @@ import dev.pgipc.api.v1alpha1.Mode;
 import dev.pgipc.api.v1alpha1.PgIpcStatus;
 import dev.pgipc.api.v1alpha1.Verdict;
 import dev.pgipc.operator.util.Times;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
@@ -41,9 +43,14 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * <pre>
  * mvn -q -pl operator -am test -Dtest=OperatorBenchmark -Dpgipc.bench=true -Dsurefire.failIfNoSpecifiedTests=false \
  *     [-Dpgipc.bench.pods=2000] [-Dpgipc.bench.failuresPerSecond=50] [-Dpgipc.bench.seconds=20]
+ *     [-Dpgipc.bench.policies=1] [-Dpgipc.bench.realistic=false]
  * </pre>
  *
- * N guarded pods on the fabric8 mock server (same JVM), then F pods per second start failing with
+ * With {@code realistic}, each pod carries what a real one does besides: 30 environment variables
+ * and a 3 KB last-applied-configuration annotation (about 5 KB of JSON a pod).
+ *
+ * N guarded pods on the fabric8 mock server (same JVM), split evenly over P policies (pod i in
+ * policy i mod P), then F pods per second start failing with
  * the shared-memory FATAL while their sidecar reports an Orphaned segment. Prints the latency from
  * the failing pod-status write to the spec.remediation seen by a watch (median, p99), the
  * operator's own detection-to-request timer, and heap. Prints numbers; asserts nothing on time.
@@ -82,23 +89,34 @@ class OperatorBenchmark {
     int pods = prop("pgipc.bench.pods", 2000);
     int perSecond = prop("pgipc.bench.failuresPerSecond", 50);
     int seconds = prop("pgipc.bench.seconds", 20);
+    int policies = Math.max(1, prop("pgipc.bench.policies", 1));
+    boolean realistic = Boolean.getBoolean("pgipc.bench.realistic");
     String ns = "bench";
     MockCluster cluster = new MockCluster(client);
     MockCluster.loadCrds(client);
     ExecutorService pool = Executors.newFixedThreadPool(8);
 
     long t = System.nanoTime();
-    cluster.createPolicy(ns, "pol", Mode.Remediate, s -> {
-      s.getSafety().setMaxConcurrentRemediations(pods);
-      s.getSafety().setMinStaleSeconds(0);
-    });
+    for (int k = 0; k < policies; k++) {
+      String group = group(k, policies);
+      cluster.createPolicy(ns, "pol-" + k, Mode.Remediate, s -> {
+        s.getSafety().setMaxConcurrentRemediations(pods);
+        s.getSafety().setMinStaleSeconds(0);
+        if (group != null) {
+          s.getSelector().setMatchLabels(Map.of("app", "pg", GROUP, group));
+        }
+      });
+    }
     Instant start = Instant.now();
     var healthy = podStatus(start.minusSeconds(600), running("postgres", start.minusSeconds(600), 0),
         running("pgipc", start.minusSeconds(600), 0));
     List<Future<?>> fs = new ArrayList<>();
     for (int i = 0; i < pods; i++) {
       String name = "pg-" + i;
-      fs.add(pool.submit(() -> cluster.createPod(ns, name, healthy)));
+      String group = group(i % policies, policies);
+      fs.add(pool.submit(() -> cluster.createPod(ns, name,
+          group == null ? Fixtures.LABELS : Map.of("app", "pg", GROUP, group), healthy,
+          realistic ? OperatorBenchmark::dress : p -> p)));
     }
     for (Future<?> f : fs) {
       f.get();
@@ -148,6 +166,22 @@ class OperatorBenchmark {
       }
     });
 
+    // the same delivery the operator's informer gets: when a watch first sees each pod fail
+    Map<String, Long> seenAt = new ConcurrentHashMap<>();
+    Watch podWatch = client.pods().inNamespace(ns).watch(new Watcher<>() {
+      @Override
+      public void eventReceived(Action action, Pod p) {
+        if (p.getStatus() != null && p.getStatus().getContainerStatuses() != null && p.getStatus().getContainerStatuses()
+            .stream().anyMatch(c -> c.getState() != null && c.getState().getWaiting() != null)) {
+          seenAt.putIfAbsent(p.getMetadata().getName(), System.nanoTime());
+        }
+      }
+
+      @Override
+      public void onClose(WatcherException cause) {
+      }
+    });
+
     int failing = Math.min(pods, perSecond * seconds);
     long periodNanos = 1_000_000_000L / perSecond;
     long begin = System.nanoTime();
@@ -184,6 +218,7 @@ class OperatorBenchmark {
       Thread.sleep(200);
     }
     watch.close();
+    podWatch.close();
     Thread.sleep(3000); // let queued Events drain
     long heapAfter = heapUsedAfterGc();
     histo("AFTER");
@@ -206,16 +241,34 @@ class OperatorBenchmark {
       }
     }
     Collections.sort(latMs);
+    // split at the moment a watch saw the failure: the mock server's part, then the operator's
+    List<Double> deliveryMs = new ArrayList<>();
+    List<Double> operatorMs = new ArrayList<>();
+    for (Map.Entry<String, Long> e : failedAt.entrySet()) {
+      Long seen = seenAt.get(e.getKey());
+      Long r = requestedAt.get(e.getKey());
+      if (seen != null && r != null) {
+        deliveryMs.add(Math.max(0, (seen - e.getValue()) / 1e6));
+        operatorMs.add(Math.max(0, (r - seen) / 1e6));
+      }
+    }
+    Collections.sort(deliveryMs);
+    Collections.sort(operatorMs);
     Timer timer = registry.find("pgipc.operator.detection.to.request").timer();
     System.out.println();
     System.out.println("=== pgipc operator benchmark (fabric8 mock server, same JVM, "
         + Runtime.getRuntime().availableProcessors() + " CPUs) ===");
-    System.out.printf("guarded pods: %d; failing: %d at %d/s (injected in %.1f s)%n", pods, failing, perSecond,
+    System.out.printf("guarded pods: %d in %d policies%s; failing: %d at %d/s (injected in %.1f s)%n", pods, policies,
+        realistic ? " (realistic pods)" : "", failing, perSecond,
         injectSeconds);
     System.out.printf("requests written: %d of %d%n", requestedAt.size(), failing);
     System.out.printf("pod failure -> spec.remediation seen by a watch: median %.0f ms, p90 %.0f ms, p99 %.0f ms,"
         + " max %.0f ms (%d seen before the writer's clock read)%n", pct(latMs, 50), pct(latMs, 90), pct(latMs, 99),
         latMs.isEmpty() ? 0 : latMs.get(latMs.size() - 1), early);
+    System.out.printf("  of which pod status write -> seen by a pod watch (the mock server's delivery): median %.0f ms,"
+        + " p99 %.0f ms; seen by a pod watch -> spec.remediation seen (the operator's part): median %.0f ms,"
+        + " p90 %.0f ms, p99 %.0f ms%n", pct(deliveryMs, 50), pct(deliveryMs, 99), pct(operatorMs, 50),
+        pct(operatorMs, 90), pct(operatorMs, 99));
     System.out.printf("operator timer pgipc_operator_detection_to_request_seconds: count %d, mean %.1f ms,"
         + " max %.1f ms%n", timer.count(), timer.mean(TimeUnit.MILLISECONDS), timer.max(TimeUnit.MILLISECONDS));
     System.out.printf("heap used after GC (one JVM: mock server + test + operator): %.1f MiB before the operator"
@@ -228,6 +281,24 @@ class OperatorBenchmark {
     System.out.println();
     kubelet.shutdownNow();
     pool.shutdownNow();
+  }
+
+  private static final String GROUP = "pgipc.dev/bench-group";
+
+  private static Pod dress(Pod pod) {
+    List<EnvVar> env = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      env.add(new EnvVar("SETTING_" + i, "value-" + i + "-" + "x".repeat(40), null));
+    }
+    pod.getSpec().getContainers().get(0).setEnv(env);
+    pod.getMetadata().setAnnotations(Map.of("kubectl.kubernetes.io/last-applied-configuration",
+        "{\"spec\":\"" + "y".repeat(3000) + "\"}"));
+    return pod;
+  }
+
+  /** The label value that puts a pod into policy {@code k}; null with one policy (it selects app=pg). */
+  private static String group(int k, int policies) {
+    return policies == 1 ? null : "g" + k;
   }
 
   private static void histo(String tag) throws Exception {

@@ -31,6 +31,9 @@ import dev.pgipc.operator.util.Times;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -40,6 +43,11 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -356,6 +364,71 @@ class OperatorMockServerTest {
           .anyMatch(e -> e.getMessage().contains("maxRemediationsPerPodPerHour=1")));
     }
     assertEquals(3L, cluster.policy(ns, "pol").getStatus().getRemediations());
+  }
+
+  @Test
+  void concurrencyLimitIsExactWhenManyPodsFailAtOnce() throws Exception {
+    start(false);
+    cluster.createPolicy(ns, "pol", Mode.Remediate, s -> s.getSafety().setMaxConcurrentRemediations(2));
+    List<String> pods = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      pods.add("pg-" + i);
+      guardedPod("pg-" + i, orphaned());
+    }
+    // every write, in the server's order: never more than two requests unanswered at once
+    Set<String> flying = ConcurrentHashMap.newKeySet();
+    AtomicInteger most = new AtomicInteger();
+    Set<String> ids = ConcurrentHashMap.newKeySet();
+    Watch watch = client.resources(PgIpcStatus.class).inNamespace(ns).watch(new Watcher<>() {
+      @Override
+      public void eventReceived(Action action, PgIpcStatus s) {
+        RemediationRequest r = s.getSpec() == null ? null : s.getSpec().getRemediation();
+        RemediationReport a = s.getStatus() == null ? null : s.getStatus().getRemediation();
+        if (action != Action.DELETED && r != null && (a == null || !r.getId().equals(a.getId()))) {
+          flying.add(s.getMetadata().getName());
+          ids.add(r.getId());
+        } else {
+          flying.remove(s.getMetadata().getName());
+        }
+        most.accumulateAndGet(flying.size(), Math::max);
+      }
+
+      @Override
+      public void onClose(WatcherException cause) {
+      }
+    });
+    try {
+      // all at once, each its own event: passes that decide only the changed pods
+      ExecutorService kubelet = Executors.newFixedThreadPool(8);
+      try {
+        for (Future<?> f : kubelet.invokeAll(pods.stream().<Callable<Object>>map(p -> () -> {
+          cluster.setPodStatus(ns, p, blocked(3));
+          return null;
+        }).toList())) {
+          f.get();
+        }
+      } finally {
+        kubelet.shutdownNow();
+      }
+      Set<String> helped = new HashSet<>();
+      while (helped.size() < pods.size()) {
+        int expected = Math.min(2, pods.size() - helped.size());
+        await().atMost(WAIT).until(() -> inFlight(pods).size() >= expected);
+        Thread.sleep(500);
+        List<String> now = inFlight(pods);
+        assertEquals(expected, now.size(), "maxConcurrentRemediations=2");
+        for (String p : now) {
+          // removed: PostgreSQL starts, the sidecar finds nothing left; the slot goes to a pod still waiting
+          answer(p, RemediationPhase.Succeeded);
+          cluster.setPodStatus(ns, p, healthy());
+          assertTrue(helped.add(p), p + " asked twice");
+        }
+      }
+    } finally {
+      watch.close();
+    }
+    assertEquals(2, most.get(), "at most two in flight at any write");
+    assertEquals(pods.size(), ids.size());
   }
 
   private List<String> inFlight(List<String> pods) {

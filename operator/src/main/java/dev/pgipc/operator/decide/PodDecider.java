@@ -14,6 +14,7 @@ import dev.pgipc.operator.decide.PodDecision.Start;
 import dev.pgipc.operator.decide.PodDecision.WriteKind;
 import dev.pgipc.operator.detect.Detection;
 import dev.pgipc.operator.state.PodState;
+import dev.pgipc.operator.util.LruCache;
 import dev.pgipc.operator.util.Times;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
@@ -112,6 +113,19 @@ public final class PodDecider {
     return deadline == null || now.isBefore(deadline);
   }
 
+  /**
+   * Until when spec.remediation holds a concurrency slot, as {@link #inFlight(PgIpcStatus, Instant,
+   * Duration)} tells it at any time before then: null when nothing is in flight, {@link Instant#MAX}
+   * when the request's time is unknown.
+   */
+  public static Instant inFlightUntil(PgIpcStatus status, Duration timeout) {
+    if (!inFlight(status)) {
+      return null;
+    }
+    Instant deadline = answerDeadline(state(status), status.getSpec().getRemediation().getId(), timeout);
+    return deadline == null ? Instant.MAX : deadline;
+  }
+
   /** When the sidecar's answer to request {@code id} becomes overdue, or null if its time is unknown. */
   static Instant answerDeadline(PodState st, String id, Duration timeout) {
     PodState.Request r = st.request(id);
@@ -124,15 +138,32 @@ public final class PodDecider {
     return r != null && id.equals(r.getId()) && r.getPhase() != null;
   }
 
-  static boolean leakDetected(PgIpcStatusStatus report) {
+  public static boolean leakDetected(PgIpcStatusStatus report) {
     return report != null && Conditions.isTrue(report.getConditions(), PgIpcStatusStatus.LEAK_DETECTED);
   }
 
-  /** The operator's bookkeeping for this pod (empty when there is none or it is unreadable). */
+  /**
+   * The operator's bookkeeping for this pod (empty when there is none or it is unreadable). Parsed
+   * once per annotation text (the text is the whole input, so a cached parse is never stale): a
+   * pass reads the state of the same unchanged statuses again and again. The returned state is
+   * shared: read it, or {@link PodState#copy} it to change it (every decider does).
+   */
   public static PodState state(PgIpcStatus status) {
     if (status == null || status.getMetadata().getAnnotations() == null) {
       return new PodState();
     }
-    return PodState.parse(status.getMetadata().getAnnotations().get(PodState.ANNOTATION));
+    String json = status.getMetadata().getAnnotations().get(PodState.ANNOTATION);
+    if (json == null || json.isBlank()) {
+      return new PodState();
+    }
+    PodState cached = PARSED.get(json);
+    if (cached == null) {
+      cached = PodState.parse(json);
+      PARSED.put(json, cached);
+    }
+    return cached;
   }
+
+  /** Parsed states by annotation text; about one per guarded pod with any history. */
+  private static final LruCache<String, PodState> PARSED = new LruCache<>(16_384);
 }

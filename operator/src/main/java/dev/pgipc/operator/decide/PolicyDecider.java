@@ -37,17 +37,31 @@ public final class PolicyDecider {
    * @param statuses every PgIpcStatus of the namespace, by name
    * @param otherPolicies selectors of the namespace's other policies, by name
    * @param previousLogs previous logs read for {@link BlockedStartDetector#needsPreviousLog} keys
+   * @param inFlightElsewhere remediations in flight on the policy's pods that are not in
+   *     {@code selectedPods} (a pass that decides only some pods; 0 when it decides them all)
    */
   public record Input(PgIpcPolicy policy, Collection<Pod> selectedPods, Map<String, PgIpcStatus> statuses,
       Map<String, LabelSelector> otherPolicies, Map<String, String> previousLogs, Instant now, String identity,
-      String sidecarContainer, boolean evictionAllowed, Duration requestTimeout, Supplier<String> ids) {}
+      String sidecarContainer, boolean evictionAllowed, Duration requestTimeout, Supplier<String> ids,
+      int inFlightElsewhere) {
+
+    /** Every pod of the policy decided in one pass. */
+    public Input(PgIpcPolicy policy, Collection<Pod> selectedPods, Map<String, PgIpcStatus> statuses,
+        Map<String, LabelSelector> otherPolicies, Map<String, String> previousLogs, Instant now, String identity,
+        String sidecarContainer, boolean evictionAllowed, Duration requestTimeout, Supplier<String> ids) {
+      this(policy, selectedPods, statuses, otherPolicies, previousLogs, now, identity, sidecarContainer,
+          evictionAllowed, requestTimeout, ids, 0);
+    }
+  }
 
   /**
    * @param deletes PgIpcStatuses this policy created that no longer belong to a selected pod (or to
    *     an earlier pod of the same name), none with a remediation in flight
    * @param conflicts selected pods guarded by another policy that selected them first
+   * @param conflicting their names
    */
-  public record Result(List<Task> tasks, List<PgIpcStatus> deletes, int matched, int conflicts, Instant recheckAt) {}
+  public record Result(List<Task> tasks, List<PgIpcStatus> deletes, int matched, int conflicts, Instant recheckAt,
+      Set<String> conflicting) {}
 
   private PolicyDecider() {}
 
@@ -56,6 +70,7 @@ public final class PolicyDecider {
     PgIpcPolicySpec spec = in.policy().getSpec();
     List<PgIpcStatus> deletes = new ArrayList<>();
     Set<String> selectedNames = new HashSet<>();
+    Set<String> conflicting = new HashSet<>();
     int conflicts = 0;
 
     /** inFlight: a request awaits its answer; overdue: one is unanswered past the timeout (read once: it parses state). */
@@ -78,6 +93,7 @@ public final class PolicyDecider {
         LabelSelector other = in.otherPolicies().get(ref);
         if (other != null && LabelSelectors.matches(other, pod.getMetadata().getLabels())) {
           conflicts++;
+          conflicting.add(name);
           continue;
         }
       }
@@ -93,7 +109,7 @@ public final class PolicyDecider {
       }
     }
 
-    int inFlight = 0;
+    int inFlight = in.inFlightElsewhere();
     for (Candidate c : mine) {
       if (c.inFlight()) {
         inFlight++;
@@ -119,7 +135,7 @@ public final class PolicyDecider {
       recheck = Times.min(recheck, d.recheckAt());
       tasks.add(new Task(input, d));
     }
-    return new Result(tasks, deletes, in.selectedPods().size(), conflicts, recheck);
+    return new Result(tasks, deletes, in.selectedPods().size(), conflicts, recheck, conflicting);
   }
 
   /**

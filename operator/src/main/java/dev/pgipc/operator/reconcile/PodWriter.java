@@ -36,8 +36,10 @@ final class PodWriter {
    *
    * @param decision the decision carried out (decided again after a conflict)
    * @param written whether its write (if any) went through
+   * @param current the PgIpcStatus as written (as read when nothing was written); null when gone
+   *     or when the write failed
    */
-  record Applied(String pod, PodDecision decision, boolean written, Instant recheckAt) {}
+  record Applied(String pod, PodDecision decision, boolean written, Instant recheckAt, PgIpcStatus current) {}
 
   /** One try: the task, the PgIpcStatus it is based on, and whether that object is gone. */
   private record Attempt(PolicyDecider.Task task, PgIpcStatus current, boolean gone) {}
@@ -74,11 +76,11 @@ final class PodWriter {
     } catch (KubernetesClientException e) {
       LOG.warn("{}/{}: could not write PgIpcStatus: {}", pod.getMetadata().getNamespace(), name,
           ClusterIo.firstLine(e.getMessage()));
-      return new Applied(name, last.get().task().decision(), false, null);
+      return new Applied(name, last.get().task().decision(), false, null, null);
     }
     PodDecision d = done.task().decision();
     if (done.gone()) {
-      return new Applied(name, d, false, null);
+      return new Applied(name, d, false, null, null);
     }
     recorder.recordAsync(pod, done.current(), d.events());
     record(d);
@@ -86,7 +88,7 @@ final class PodWriter {
     if (d.evict() && done.current() != null && d.write() != null) {
       recheck = Times.min(recheck, evict(pod, done.current(), done.task().input().policy()));
     }
-    return new Applied(name, d, true, recheck);
+    return new Applied(name, d, true, recheck, done.current());
   }
 
   private Attempt write(Attempt a) {

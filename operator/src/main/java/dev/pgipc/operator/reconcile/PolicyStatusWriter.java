@@ -5,10 +5,18 @@ import dev.pgipc.api.v1alpha1.PgIpcPolicyStatus;
 import dev.pgipc.operator.decide.PolicyStatusCalc;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes a policy's status: no-op writes are skipped, the write is a PUT on /status, and on 409 the
@@ -22,19 +30,101 @@ final class PolicyStatusWriter {
   /** One try: the policy as read, and the status its counts add to (null policy: it is gone). */
   private record Attempt(PgIpcPolicy current, PgIpcPolicyStatus base) {}
 
+  /** A status waiting to be written: the newest counts, with the new requests of those it replaced. */
+  private record Pending(PgIpcPolicy policy, PolicyStatusCalc.Counts counts, Instant now) {}
+
+  private static final Logger LOG = LoggerFactory.getLogger(PolicyStatusWriter.class);
+
   private final ClusterIo io;
   private final boolean evictionAllowed;
+  private final ThreadPoolExecutor executor;
   /** The last policy status written, by namespace/name. */
   private final Map<String, PgIpcPolicy> lastWritten = new ConcurrentHashMap<>();
+  /** Statuses waiting, and the policies whose writer is running, by namespace/name. Guarded by pending. */
+  private final Map<String, Pending> pending = new HashMap<>();
+  private final Set<String> running = new HashSet<>();
 
+  /**
+   * Writes on one thread of its own, idle ones ending: a burst of status writes never queues in
+   * front of the pods' writes, and the coalescing keeps it to one waiting status a policy.
+   */
   PolicyStatusWriter(ClusterIo io, boolean evictionAllowed) {
     this.io = io;
     this.evictionAllowed = evictionAllowed;
+    this.executor = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+      Thread t = new Thread(r, "pgipc-policy-status");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** Writes nothing more (a status still waiting is dropped: the next leader writes its own). */
+  void close() {
+    executor.shutdownNow();
+  }
+
+  /**
+   * Writes the status on the executor, so a pass does not wait for it: one write per policy at a
+   * time, in order, and a status still waiting is replaced by a newer one (its new requests are
+   * carried over, so the remediations counter loses none).
+   */
+  void writeLater(PgIpcPolicy policy, PolicyStatusCalc.Counts counts, Instant now) {
+    String key = key(policy);
+    synchronized (pending) {
+      Pending old = pending.get(key);
+      pending.put(key, old == null ? new Pending(policy, counts, now) : new Pending(policy, plus(counts,
+          old.counts().newRequests()), now));
+      if (!running.add(key)) {
+        return;
+      }
+    }
+    try {
+      executor.execute(() -> drain(key));
+    } catch (RejectedExecutionException e) {
+      // stopping
+      synchronized (pending) {
+        running.remove(key);
+      }
+    }
+  }
+
+  private void drain(String key) {
+    while (true) {
+      Pending p;
+      synchronized (pending) {
+        p = pending.remove(key);
+        if (p == null) {
+          running.remove(key);
+          return;
+        }
+      }
+      try {
+        write(p.policy(), p.counts(), p.now());
+      } catch (RuntimeException e) {
+        LOG.warn("policy {}: could not write its status: {}", key, ClusterIo.firstLine(String.valueOf(e.getMessage())));
+        synchronized (pending) {
+          // the next status written carries these new requests
+          Pending newer = pending.get(key);
+          pending.put(key, newer == null ? p : new Pending(newer.policy(), plus(newer.counts(),
+              p.counts().newRequests()), newer.now()));
+          running.remove(key);
+        }
+        return;
+      }
+    }
+  }
+
+  private static PolicyStatusCalc.Counts plus(PolicyStatusCalc.Counts c, long newRequests) {
+    return new PolicyStatusCalc.Counts(c.matched(), c.blocked(), c.inFlight(), c.conflicts(),
+        c.newRequests() + newRequests, c.problem(), c.problemReason());
   }
 
   /** Forgets policies that no longer exist ("namespace/name" keys). */
   void retain(Set<String> existing) {
     lastWritten.keySet().retainAll(existing);
+    synchronized (pending) {
+      pending.keySet().retainAll(existing);
+    }
   }
 
   void write(PgIpcPolicy policy, PolicyStatusCalc.Counts counts, Instant now) {

@@ -64,6 +64,27 @@ class PolicyDeciderTest {
   }
 
   @Test
+  void aPassOverSomePodsCountsTheRemediationsInFlightOnTheOthers() {
+    PgIpcPolicy policy = Fixtures.policy("ns", "pol", Mode.Remediate);
+    policy.getSpec().getSafety().setMaxConcurrentRemediations(3);
+    List<Pod> pods = new ArrayList<>();
+    Map<String, PgIpcStatus> statuses = new HashMap<>();
+    for (int i = 0; i < 4; i++) {
+      Pod p = Fixtures.blockedPod("ns", "pg-" + i, T0);
+      pods.add(p);
+      statuses.put("pg-" + i, Fixtures.status(p, "pol", report(T0, segment(100 + i, 5432001, 1, Verdict.Orphaned, true,
+          attacher(70, true)))));
+    }
+    for (int elsewhere = 0; elsewhere <= 4; elsewhere++) {
+      AtomicInteger n = new AtomicInteger();
+      PolicyDecider.Result r = PolicyDecider.decide(new PolicyDecider.Input(policy, pods, statuses, Map.of(), Map.of(),
+          T0, "op", "pgipc", false, Duration.ofSeconds(300), () -> "r-" + n.incrementAndGet(), elsewhere));
+      assertEquals(Math.max(0, 3 - elsewhere), r.tasks().stream().filter(t -> t.decision().newRequest()).count(),
+          elsewhere + " in flight on pods not in the pass");
+    }
+  }
+
+  @Test
   void aSilentSidecarGivesUpItsSlotToTheNextBlockedPod() {
     PgIpcPolicy policy = Fixtures.policy("ns", "pol", Mode.Remediate);
     List<Pod> pods = new ArrayList<>();
