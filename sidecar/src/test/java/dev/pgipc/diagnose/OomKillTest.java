@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pgipc.Scanner;
+import dev.pgipc.agent.IpcEngine;
 import dev.pgipc.api.v1alpha1.OomKillReport;
 import dev.pgipc.api.v1alpha1.PgIpcStatusStatus;
 import dev.pgipc.assess.Assessment;
 import dev.pgipc.assess.Finding;
-import dev.pgipc.assess.OomHistory;
 import dev.pgipc.assess.OomKill;
 import dev.pgipc.ipc.NativeIpc;
 import dev.pgipc.report.StatusMapper;
@@ -34,8 +34,8 @@ import org.junit.jupiter.api.Test;
  * Issue 10, capability 3: a real OOM kill. One backend of a real PostgreSQL runs in a memory cgroup
  * (v1) limited to 128 MiB, the postmaster and everything else outside it; its query grows an
  * array_agg past the limit and the kernel kills it; the postmaster ends every session and
- * reinitialises. pgipc, scanning in a loop as the sidecar does (one Scanner, the OOM history carried
- * from scan to scan), names the killed process, its last sampled size, the largest memory users
+ * reinitialises. pgipc, scanning in a loop as the sidecar does ({@link IpcEngine}: one Scanner, the OOM
+ * history carried from scan to scan), names the killed process, its last sampled size, the largest memory users
  * before the kill and the query from the server log.
  *
  * <p>The query stops at a gate (an advisory lock another session holds) once it holds about 45 MB,
@@ -68,22 +68,20 @@ class OomKillTest {
       Files.writeString(cgroup.resolve("cgroup.procs"), Integer.toString(pid));
       culprit.send(QUERY + ";");
 
-      Scanner scanner = new Scanner(NativeIpc.get(), 30).serverLogs(List.of(pg.logFile()));
-      List<Path> dirs = List.of(pg.dataDir());
-      OomHistory history = OomHistory.NONE;
+      // the sidecar's engine: one Scanner, the OOM history carried from scan to scan
+      IpcEngine engine = new IpcEngine(new Scanner(NativeIpc.get(), 30).serverLogs(List.of(pg.logFile())), pg.dataDir(),
+          Duration.ofSeconds(1));
       // scan until a scan samples the culprit at the gate: a client backend holding tens of MB
       Assessment a = null;
       long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
       Predicate<ProcessMemory> atGate = p -> p.pid() == pid && p.privateBytes() > (32L << 20);
       while (a == null || a.diagnosis().largest().stream().noneMatch(atGate)) {
         assertTrue(System.nanoTime() < deadline, "the query never reached the gate: " + (a == null ? "" : a.diagnosis()));
-        a = scanner.scan(dirs, history);
-        history = a.diagnosis().history();
+        a = engine.scan();
         Thread.sleep(100);
       }
       assertEquals(null, a.diagnosis().lastOomKill(), "no kill yet");
 
-      System.err.println("gate reached " + a.diagnosis().largest());
       gate.send("select pg_advisory_unlock(42);");
       deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
       while (a.diagnosis().lastOomKill() == null) {
@@ -92,8 +90,7 @@ class OomKillTest {
             + Files.readString(cgroup.resolve("memory.oom_control")) + Files.readString(cgroup.resolve("memory.usage_in_bytes"))
             + Files.readString(cgroup.resolve("cgroup.procs")) + "\n" + a.diagnosis());
         Thread.sleep(100);
-        a = scanner.scan(dirs, history);
-        history = a.diagnosis().history();
+        a = engine.scan();
       }
       assertTrue(oomKills(cgroup) >= 1, "the kernel's OOM killer ended it");
       assertTrue(pg.logTail().contains("server process (PID " + pid + ") was terminated by signal 9"), pg.logTail());
