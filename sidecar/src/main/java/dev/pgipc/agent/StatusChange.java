@@ -7,20 +7,42 @@ import dev.pgipc.api.v1alpha1.PgIpcStatusStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
  * Whether a new status is worth a write. A status differs from the stored one on every scan in
  * details nobody acts on: observedAt, the cgroup's current usage, a process flipping between
- * running and sleeping, an age in a reason ("unchanged for 45 s"). Writing each of those would
- * cost the API server a write per pod per interval, so they are left out of the comparison and
- * refreshed by the heartbeat, which also proves liveness through observedAt. Pure.
+ * running and sleeping, an age in a reason ("unchanged for 45 s"), and a live backend's process
+ * title, which PostgreSQL rewrites with every query ("… idle" ↔ "… SELECT"). Writing each of those
+ * would cost the API server a write per pod per interval (a server with ordinary client traffic
+ * wrote 18 times in 5 minutes), so they are left out of the comparison and refreshed by the
+ * heartbeat, which also proves liveness through observedAt. Pure.
+ *
+ * <p>Material, and written at once: every verdict, instance state and condition; which segments,
+ * DSM files and semaphore sets exist and their identities (shmid, key, ctime, size, nattch,
+ * owner, creator); whether a segment blocks a start; each attacher's PID, its kind (postmaster,
+ * PostgreSQL backend, other process), whether it is an orphan and whether it is live, stopped or
+ * dead; reasons and messages apart from ages and titles; the summary and the last remediation.
+ * Not material: observedAt, cgroupCurrentBytes, ages in reasons, running vs sleeping, and the
+ * words of a PostgreSQL process's title (in {@code role} and wherever a reason quotes it).
  */
 public final class StatusChange {
   /** Ages the classifier puts into reasons: "unchanged for 45 s", "changed 3 s ago", "for 120 s". */
   private static final Pattern AGE = Pattern.compile("\\b\\d+ s\\b");
 
   public enum Decision { WRITE_CHANGED, WRITE_HEARTBEAT, SKIP }
+
+  /**
+   * Roles that name a kind of process (StatusMapper: the postmaster keeps its command line, a
+   * non-PostgreSQL process is "other", a backend without a title "backend"); any other role is a
+   * PostgreSQL process's title, which stands for its kind, a backend.
+   */
+  private static final Set<String> KINDS = Set.of("postmaster", "other", "backend");
+  private static final String BACKEND = "backend";
 
   private StatusChange() {}
 
@@ -69,15 +91,28 @@ public final class StatusChange {
       if (s.get(list) instanceof ArrayNode items) {
         for (JsonNode item : items) {
           if (item instanceof ObjectNode o) {
-            if (o.get("reason") != null && o.get("reason").isTextual()) {
-              o.put("reason", AGE.matcher(o.get("reason").asText()).replaceAll("# s"));
-            }
+            List<String> titles = new ArrayList<>();
             if (o.get("attachers") instanceof ArrayNode attachers) {
               for (JsonNode a : attachers) {
-                if (a instanceof ObjectNode ao && ao.get("state") != null) {
-                  ao.put("state", runState(ao.get("state").asText()));
+                if (a instanceof ObjectNode ao) {
+                  if (ao.get("state") != null) {
+                    ao.put("state", runState(ao.get("state").asText()));
+                  }
+                  if (ao.get("role") != null && ao.get("role").isTextual() && !KINDS.contains(ao.get("role").asText())) {
+                    titles.add(ao.get("role").asText());
+                    ao.put("role", BACKEND);
+                  }
                 }
               }
+            }
+            if (o.get("reason") != null && o.get("reason").isTextual()) {
+              String reason = o.get("reason").asText();
+              // longest first: a title that is part of another must not leave the rest behind
+              titles.sort(Comparator.comparingInt(String::length).reversed());
+              for (String title : titles) {
+                reason = reason.replace(title, BACKEND);
+              }
+              o.put("reason", AGE.matcher(reason).replaceAll("# s"));
             }
           }
         }

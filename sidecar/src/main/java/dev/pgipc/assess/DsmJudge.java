@@ -90,7 +90,8 @@ final class DsmJudge {
           default -> Verdict.Unknown;
         };
         out.add(new DsmAssessment(f, ownerShmid, by, v, role + " of segment " + owner.shmid() + " (" + owner.verdict() + ")"));
-      } else if (!by.isEmpty()) {
+      } else if (!by.isEmpty() && snap.attachersComplete()) {
+        // only when every process's maps were read: an unread live process may map it too
         out.add(new DsmAssessment(f, null, by, Verdict.Orphaned, "mapped only by orphaned backends"));
       } else {
         // Nothing here names it: its postmaster's header is gone (removed without DSM cleanup), or

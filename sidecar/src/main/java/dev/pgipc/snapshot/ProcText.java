@@ -1,6 +1,7 @@
 package dev.pgipc.snapshot;
 
 import dev.pgipc.ipc.ShmStat;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -126,17 +127,23 @@ public final class ProcText {
 
   /** The real UID from /proc/PID/status ({@code Uid:\treal\teffective\tsaved\tfs}); -1 if absent. */
   public static int parseRealUid(String status) {
-    for (String line : status.split("\n")) {
-      if (line.startsWith("Uid:")) {
-        String[] f = line.substring(4).trim().split("\\s+");
-        try {
-          return Integer.parseInt(f[0]);
-        } catch (NumberFormatException e) {
-          return -1;
-        }
-      }
+    int line = status.startsWith("Uid:") ? 0 : status.indexOf("\nUid:") + 1;
+    if (line == 0 && !status.startsWith("Uid:")) {
+      return -1;
     }
-    return -1;
+    int from = line + 4;
+    while (from < status.length() && (status.charAt(from) == '\t' || status.charAt(from) == ' ')) {
+      from++;
+    }
+    int to = from;
+    while (to < status.length() && !Character.isWhitespace(status.charAt(to))) {
+      to++;
+    }
+    try {
+      return Integer.parseInt(status, from, to, 10);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   /**
@@ -146,47 +153,124 @@ public final class ProcText {
    * {@code 7f.. rw-s 00000000 00:19 12 /dev/shm/PostgreSQL.2280520}.
    */
   public static Mappings parseMaps(CharSequence text) {
+    byte[] b = text.toString().getBytes(StandardCharsets.ISO_8859_1);
+    return parseMaps(b, b.length);
+  }
+
+  private static final byte[] SYSV = "/SYSV".getBytes(StandardCharsets.ISO_8859_1);
+  private static final byte[] DSM_PATH = "/dev/shm/PostgreSQL.".getBytes(StandardCharsets.ISO_8859_1);
+
+  /**
+   * As {@link #parseMaps(CharSequence)}, over the first {@code length} bytes as the kernel wrote
+   * them. A process attached to a thousand segments has a thousand lines here and the scan may read
+   * every process's maps, so nothing is allocated for a line that is not of interest: each line is
+   * walked once to its sixth field (the path), and only a path starting {@code /SYSV} or
+   * {@code /dev/shm/PostgreSQL.} is looked at further.
+   */
+  public static Mappings parseMaps(byte[] b, int length) {
     Map<Integer, Integer> sysv = null;
     Set<Long> dsm = null;
-    String s = text.toString();
-    int from = 0;
-    while (true) {
-      int sysvAt = s.indexOf("/SYSV", from);
-      int dsmAt = s.indexOf("/PostgreSQL.", from);
-      int at = sysvAt < 0 ? dsmAt : (dsmAt < 0 ? sysvAt : Math.min(sysvAt, dsmAt));
-      if (at < 0) {
-        break;
+    int at = 0;
+    while (at < length) {
+      int lineEnd = at;
+      while (lineEnd < length && b[lineEnd] != '\n') {
+        lineEnd++;
       }
-      int lineStart = s.lastIndexOf('\n', at) + 1;
-      int lineEnd = s.indexOf('\n', at);
-      if (lineEnd < 0) {
-        lineEnd = s.length();
+      // fields: address, perms, offset, device, inode, path (the path may hold spaces; its first word counts)
+      int inodeFrom = -1;
+      int inodeTo = -1;
+      int pathFrom = -1;
+      int i = at;
+      for (int field = 0; field < 6; field++) {
+        while (i < lineEnd && isSpace(b[i])) {
+          i++;
+        }
+        if (i == lineEnd) {
+          break;
+        }
+        int from = i;
+        while (i < lineEnd && !isSpace(b[i])) {
+          i++;
+        }
+        if (field == 4) {
+          inodeFrom = from;
+          inodeTo = i;
+        } else if (field == 5) {
+          pathFrom = from;
+        }
       }
-      String[] f = s.substring(lineStart, lineEnd).trim().split("\\s+");
-      if (at == sysvAt) {
-        if (f.length >= 6 && f[5].startsWith("/SYSV")) {
-          try {
-            int shmid = Integer.parseInt(f[4]);
+      if (pathFrom >= 0) {
+        int pathTo = i;
+        if (startsWith(b, pathFrom, pathTo, SYSV)) {
+          int shmid = parseShmid(b, inodeFrom, inodeTo);
+          if (shmid >= 0) {
             if (sysv == null) {
               sysv = new HashMap<>();
             }
             sysv.merge(shmid, 1, Integer::sum);
-          } catch (NumberFormatException ignored) {
-            // not a SysV line after all (a file whose name contains /SYSV)
+          } // else: not a SysV line after all (a file whose name starts with /SYSV)
+        } else if (startsWith(b, pathFrom, pathTo, DSM_PATH)) {
+          long handle = dsmHandle(b, pathFrom + DSM_PATH.length, pathTo);
+          if (handle >= 0) {
+            if (dsm == null) {
+              dsm = new HashSet<>();
+            }
+            dsm.add(handle);
           }
-        }
-      } else if (f.length >= 6 && f[5].startsWith("/dev/shm/PostgreSQL.")) {
-        Long handle = dsmHandle(f[5].substring("/dev/shm/".length()));
-        if (handle != null) {
-          if (dsm == null) {
-            dsm = new HashSet<>();
-          }
-          dsm.add(handle);
         }
       }
-      from = lineEnd;
+      at = lineEnd + 1;
     }
     return new Mappings(sysv == null ? Map.of() : sysv, dsm == null ? Set.of() : dsm);
+  }
+
+  /** What {@code \\s} matches. */
+  private static boolean isSpace(byte c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == 0x0b || c == '\f' || c == '\r';
+  }
+
+  private static boolean startsWith(byte[] b, int from, int to, byte[] prefix) {
+    if (to - from < prefix.length) {
+      return false;
+    }
+    for (int k = 0; k < prefix.length; k++) {
+      if (b[from + k] != prefix[k]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The inode column as a shmid (the kernel prints it unsigned decimal), or -1 when it is not one. */
+  private static int parseShmid(byte[] b, int from, int to) {
+    if (from < 0 || from == to || to - from > 10) {
+      return -1;
+    }
+    long v = 0;
+    for (int k = from; k < to; k++) {
+      int d = b[k] - '0';
+      if (d < 0 || d > 9) {
+        return -1;
+      }
+      v = v * 10 + d;
+    }
+    return v <= Integer.MAX_VALUE ? (int) v : -1;
+  }
+
+  /** The handle in the digits of {@code PostgreSQL.<uint32>} as {@link #dsmHandle(String)} reads them, or -1. */
+  private static long dsmHandle(byte[] b, int from, int to) {
+    if (from == to || to - from > 10) {
+      return -1;
+    }
+    long h = 0;
+    for (int k = from; k < to; k++) {
+      int d = b[k] - '0';
+      if (d < 0 || d > 9) {
+        return -1;
+      }
+      h = h * 10 + d;
+    }
+    return h <= 0xffffffffL ? h : -1;
   }
 
   /** The handle of a file named {@code PostgreSQL.<uint32>}, or null for any other name. */
@@ -204,7 +288,12 @@ public final class ProcText {
 
   /** A NUL-separated /proc/PID/cmdline as one line. */
   public static String cmdline(byte[] raw) {
-    int n = raw.length;
+    return cmdline(raw, raw.length);
+  }
+
+  /** As {@link #cmdline(byte[])}, over the first {@code length} bytes. */
+  public static String cmdline(byte[] raw, int length) {
+    int n = length;
     while (n > 0 && raw[n - 1] == 0) {
       n--;
     }

@@ -110,7 +110,7 @@ public final class SnapshotReader {
 
     // Who holds what. A live creator's attachers are itself and its children; a verdict that
     // rests on attribution (an attached PostgreSQL segment whose creator is dead or invisible, or
-    // a DSM file nothing names) needs every process's maps.
+    // a DSM file nothing names in a /dev/shm declared private) needs every process's maps.
     boolean needEveryone = false;
     Set<Long> named = new java.util.HashSet<>();
     for (SegmentObservation s : segments) {
@@ -135,8 +135,13 @@ public final class SnapshotReader {
         named.addAll(f.controlItems());
       }
     }
-    for (DsmFile f : dsm) {
-      needEveryone |= !named.contains(f.handle());
+    // A DSM file nothing names can be stale only in a /dev/shm declared private (docs/rules.md,
+    // "DSM files"); elsewhere no one's maps can make it so, and reading them all on every scan
+    // would cost more than the rest of the scan for as long as the file stays.
+    if (devShmPrivate) {
+      for (DsmFile f : dsm) {
+        needEveryone |= !named.contains(f.handle());
+      }
     }
     boolean processesReadable = true;
     if (needEveryone) {
@@ -474,23 +479,69 @@ public final class SnapshotReader {
     } catch (IOException e) {
       lockError = "cannot read " + pidFile + ": " + describe(e);
     }
-    ServerConfig config = readConfig(dir);
+    ServerConfig config = readConfig(dir, System.currentTimeMillis());
     DataDirectory d = new DataDirectory(dir.toString(), id, statError, version, lock, lockError, owner, group, config,
         List.of(), lockModified);
     return new DataDirectory(d.path(), id, statError, version, lock, lockError, owner, group, config, readSocketLocks(d),
         lockModified);
   }
 
-  private static ServerConfig readConfig(Path dir) {
+  /**
+   * The settings of a data directory's configuration files, parsed again only when a file's
+   * identity, size or ctime moved: they are read on every scan and rarely change.
+   */
+  private ServerConfig readConfig(Path dir, long nowMillis) {
+    List<FileStamp> stamps = new ArrayList<>(CONFIG_FILES.size());
+    for (String name : CONFIG_FILES) {
+      stamps.add(FileStamp.of(dir.resolve(name)));
+    }
+    ParsedConfig known = configs.get(dir);
+    if (known != null && known.stamps().equals(stamps)) {
+      return known.config();
+    }
     List<String> files = new ArrayList<>();
-    for (String name : List.of("postgresql.conf", "postgresql.auto.conf")) {
+    for (String name : CONFIG_FILES) {
       try {
         files.add(Files.readString(dir.resolve(name), StandardCharsets.ISO_8859_1));
       } catch (IOException absent) {
         // Debian keeps postgresql.conf in /etc; the port then comes from postmaster.pid
       }
     }
-    return ServerConfig.parse(files);
+    ServerConfig config = ServerConfig.parse(files);
+    // ctime comes from a coarse clock: a file written twice within one tick keeps its stamp, so
+    // only a file left alone for a while is trusted to be what its stamp says.
+    if (stamps.stream().allMatch(st -> st == null || nowMillis - st.ctimeMillis() > RECENT_CHANGE_MILLIS)) {
+      if (configs.size() >= MAX_CACHED_CONFIGS) {
+        configs.clear(); // data directories come and go (tests, restores): never grow without bound
+      }
+      configs.put(dir, new ParsedConfig(stamps, config));
+    }
+    return config;
+  }
+
+  private static final List<String> CONFIG_FILES = List.of("postgresql.conf", "postgresql.auto.conf");
+  private static final long RECENT_CHANGE_MILLIS = 2_000;
+  private static final int MAX_CACHED_CONFIGS = 256;
+  private final Map<Path, ParsedConfig> configs = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private record ParsedConfig(List<FileStamp> stamps, ServerConfig config) {}
+
+  /** What stat says of a file that changes when it is rewritten; null when it cannot be stat'ed. */
+  private record FileStamp(long device, long inode, long size, long ctimeNanos) {
+    long ctimeMillis() {
+      return ctimeNanos / 1_000_000;
+    }
+
+    static FileStamp of(Path file) {
+      try {
+        Map<String, Object> a = Files.readAttributes(file, "unix:dev,ino,size,ctime");
+        java.nio.file.attribute.FileTime ctime = (java.nio.file.attribute.FileTime) a.get("ctime");
+        return new FileStamp((Long) a.get("dev"), (Long) a.get("ino"), (Long) a.get("size"),
+            ctime.to(java.util.concurrent.TimeUnit.NANOSECONDS));
+      } catch (IOException | UnsupportedOperationException e) {
+        return null;
+      }
+    }
   }
 
   /**

@@ -119,6 +119,23 @@ class ProcTextTest {
   }
 
   @Test
+  void mapsLinesWithoutAPathOrWithAStrangeOneCountForNothing() {
+    String maps = "7f2a60000000-7f2a60021000 rw-p 00000000 00:00 0 \n"
+        + "7f2a60021000-7f2a64000000 ---p 00000000 00:00 0\n"
+        + "55d0c4c00000-55d0c4c21000 rw-p 00000000 00:00 0                          [heap]\n"
+        + "7f2a70000000-7f2a70001000 rw-s 00000000 00:01 x15                        /SYSV0022029e (deleted)\n"
+        + "7f2a70001000-7f2a70002000 rw-s 00000000 00:01 99999999999                /SYSV0022029f (deleted)\n"
+        + "7f2a80000000-7f2a80001000 rw-s 00000000 00:19 14                         /dev/shm/PostgreSQL.99999999999\n"
+        + "7f2a90000000-7f2a90001000 rw-s 00000000 00:01 16                         /SYSV00000001 (deleted)"; // no final newline
+    var m = ProcText.parseMaps(maps);
+    assertEquals(Map.of(16, 1), m.sysvAttachments());
+    assertTrue(m.dsmHandles().isEmpty());
+    byte[] raw = (maps + "\n7f2aa0000000-7f2aa0001000 rw-s 00000000 00:19 17 /dev/shm/PostgreSQL.7").getBytes();
+    assertEquals(Set.of(7L), ProcText.parseMaps(raw, raw.length).dsmHandles());
+    assertTrue(ProcText.parseMaps(raw, maps.length()).dsmHandles().isEmpty(), "only the first length bytes count");
+  }
+
+  @Test
   void dsmHandleNames() {
     assertEquals(2280520L, ProcText.dsmHandle("PostgreSQL.2280520"));
     assertEquals(4294967295L, ProcText.dsmHandle("PostgreSQL.4294967295"));

@@ -1,0 +1,105 @@
+package dev.pgipc.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pgipc.api.v1alpha1.Attacher;
+import dev.pgipc.api.v1alpha1.PgIpcStatusStatus;
+import dev.pgipc.api.v1alpha1.SegmentReport;
+import dev.pgipc.api.v1alpha1.Verdict;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/** What is worth a write: a live backend's process title is not; who is attached and how is. */
+class StatusChangeTest {
+  private static final Duration HEARTBEAT = Duration.ofMinutes(5);
+  private static final Instant T0 = Instant.parse("2026-12-01T10:00:00Z");
+  private static final String IDLE = "postgres: app shop 10.1.2.3(51234) idle";
+  private static final String SELECT = "postgres: app shop 10.1.2.3(51234) SELECT";
+
+  /** A live server's segment: its postmaster, a checkpointer, a client backend with {@code title}. */
+  private static PgIpcStatusStatus status(String title, Consumer<SegmentReport> change) {
+    SegmentReport s = new SegmentReport();
+    s.setKey(0x0022029eL);
+    s.setShmid(32769);
+    s.setCtime(T0.getEpochSecond() - 3600);
+    s.setSizeBytes(56L);
+    s.setNattch(3);
+    s.setOwnerUid(999);
+    s.setCreatorPid(100);
+    s.setDataDirectory("/var/lib/postgresql/data");
+    s.setVerdict(Verdict.InUse);
+    s.setBlocksStart(false);
+    List<Attacher> attachers = new ArrayList<>();
+    attachers.add(attacher(100, "postmaster", "S", false));
+    attachers.add(attacher(101, "postgres: checkpointer", "S", false));
+    attachers.add(attacher(102, title, "S", false));
+    s.setAttachers(attachers);
+    // a reason that quotes a title, as one about a process in the way does
+    s.setReason("attached by live process 102 (" + title + "), not verified as an orphaned backend and 2 more");
+    change.accept(s);
+    PgIpcStatusStatus st = new PgIpcStatusStatus();
+    st.setObservedAt(T0.toString());
+    st.setSegments(new ArrayList<>(List.of(s)));
+    return st;
+  }
+
+  private static Attacher attacher(int pid, String role, String state, boolean orphan) {
+    Attacher a = new Attacher();
+    a.setPid(pid);
+    a.setRole(role);
+    a.setState(state);
+    a.setOrphan(orphan);
+    return a;
+  }
+
+  private static final JsonNode STORED = Json.tree(status(IDLE, s -> { }));
+
+  private static StatusChange.Decision decide(String title, Consumer<SegmentReport> change) {
+    return StatusChange.decide(STORED, status(title, change), T0.plusSeconds(30), HEARTBEAT);
+  }
+
+  @Test
+  void aBackendsTitleChangingWithItsQueriesIsNoWrite() {
+    assertEquals(StatusChange.Decision.SKIP, decide(SELECT, s -> { }));
+    assertEquals(StatusChange.Decision.SKIP, decide("postgres: app shop 10.1.2.3(51234) idle in transaction", s -> { }));
+    assertEquals(StatusChange.Decision.SKIP, decide(SELECT, s -> s.getAttachers().get(2).setState("R")),
+        "and running instead of sleeping");
+    assertEquals(StatusChange.Decision.WRITE_HEARTBEAT,
+        StatusChange.decide(STORED, status(SELECT, s -> { }), T0.plus(HEARTBEAT), HEARTBEAT),
+        "the heartbeat still carries the new title");
+  }
+
+  @Test
+  void whoIsAttachedAndHowIsAWrite() {
+    assertEquals(StatusChange.Decision.WRITE_CHANGED, decide(SELECT, s -> s.getAttachers().get(2).setPid(103)),
+        "another backend");
+    assertEquals(StatusChange.Decision.WRITE_CHANGED, decide(SELECT, s -> {
+      s.getAttachers().add(attacher(104, SELECT, "S", false));
+      s.setNattch(4);
+    }), "one more attacher");
+    assertEquals(StatusChange.Decision.WRITE_CHANGED, decide(SELECT, s -> s.getAttachers().get(2).setOrphan(true)),
+        "an orphan");
+    assertEquals(StatusChange.Decision.WRITE_CHANGED, decide(SELECT, s -> s.getAttachers().get(2).setState("T")),
+        "a stopped backend");
+    assertEquals(StatusChange.Decision.WRITE_CHANGED, decide(SELECT, s -> s.getAttachers().get(2).setRole("other")),
+        "no longer a PostgreSQL process");
+    assertEquals(StatusChange.Decision.WRITE_CHANGED, decide(SELECT, s -> s.getAttachers().get(0).setRole(IDLE)),
+        "a postmaster became a backend");
+  }
+
+  @Test
+  void verdictsReasonsAndIdentitiesAreAWrite() {
+    assertEquals(StatusChange.Decision.WRITE_CHANGED, decide(SELECT, s -> s.setVerdict(Verdict.Unverified)));
+    assertEquals(StatusChange.Decision.WRITE_CHANGED, decide(SELECT, s -> s.setBlocksStart(true)));
+    assertEquals(StatusChange.Decision.WRITE_CHANGED, decide(SELECT, s -> s.setCtime(s.getCtime() + 1)));
+    assertEquals(StatusChange.Decision.WRITE_CHANGED, decide(SELECT, s -> s.setCreatorPid(200)));
+    assertEquals(StatusChange.Decision.WRITE_CHANGED,
+        decide(SELECT, s -> s.setReason(s.getReason().replace("live process", "its live postmaster"))),
+        "the reason's words beyond the title");
+  }
+}
