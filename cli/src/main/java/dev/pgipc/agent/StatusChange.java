@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
  * owner, creator); whether a segment blocks a start; each attacher's PID, its kind (postmaster,
  * PostgreSQL backend, other process), whether it is an orphan and whether it is live, stopped or
  * dead; reasons and messages apart from ages and titles; the summary and the last remediation.
- * Not material: observedAt, cgroupCurrentBytes, ages in reasons, running vs sleeping, and the
+ * Not material: observedAt, cgroupCurrentBytes, memory.largest and devShmFreeBytes (sampled every
+ * scan), ages in reasons, running vs sleeping, and the
  * words of a PostgreSQL process's title (in {@code role} and wherever a reason quotes it).
  */
 public final class StatusChange {

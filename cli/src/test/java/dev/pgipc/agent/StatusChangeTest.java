@@ -126,4 +126,34 @@ class StatusChangeTest {
     assertEquals(StatusChange.Decision.WRITE_CHANGED, StatusChange.decide(Json.tree(before), after, T0.plusSeconds(10),
         HEARTBEAT), "an OOM kill is news");
   }
+
+  /** status.memory.largest is sampled every scan (sizes, titles); an OOM kill is worth a write at once. */
+  @Test
+  void memorySamplesAreNoChangeButAnOomKillIs() {
+    PgIpcStatusStatus stored = status(IDLE, seg -> { });
+    stored.setMemory(memory(2 << 20, "idle", null));
+    PgIpcStatusStatus busier = status(IDLE, seg -> { });
+    busier.setMemory(memory(90 << 20, "SELECT", null));
+    assertEquals(StatusChange.Decision.SKIP, StatusChange.decide(Json.tree(stored), busier, T0, HEARTBEAT));
+    PgIpcStatusStatus killed = status(IDLE, seg -> { });
+    killed.setMemory(memory(2 << 20, "idle", 812));
+    assertEquals(StatusChange.Decision.WRITE_CHANGED, StatusChange.decide(Json.tree(stored), killed, T0, HEARTBEAT));
+  }
+
+  private static dev.pgipc.api.v1alpha1.MemoryReport memory(long privateBytes, String activity, Integer killed) {
+    dev.pgipc.api.v1alpha1.ProcessMemoryReport p = new dev.pgipc.api.v1alpha1.ProcessMemoryReport();
+    p.setPid(102);
+    p.setRole("client backend");
+    p.setActivity(activity);
+    p.setPrivateBytes(privateBytes);
+    dev.pgipc.api.v1alpha1.MemoryReport m = new dev.pgipc.api.v1alpha1.MemoryReport();
+    m.setLargest(new ArrayList<>(List.of(p)));
+    m.setDevShmFreeBytes((64L << 20) - privateBytes);
+    if (killed != null) {
+      dev.pgipc.api.v1alpha1.OomKillReport k = new dev.pgipc.api.v1alpha1.OomKillReport();
+      k.setPid(killed);
+      m.setLastOomKill(k);
+    }
+    return m;
+  }
 }

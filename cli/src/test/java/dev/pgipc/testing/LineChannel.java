@@ -14,13 +14,13 @@ import java.util.concurrent.TimeUnit;
  * Line-by-line reading of a child's output with a timeout. A daemon thread pumps lines into a
  * queue, so a hung child costs a timeout instead of a hung test.
  */
-final class LineChannel {
+public final class LineChannel {
   private static final String EOF = "\0EOF";
 
   private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
   private final StringBuilder transcript = new StringBuilder();
 
-  LineChannel(InputStream in, String name) {
+  public LineChannel(InputStream in, String name) {
     Thread t = new Thread(() -> pump(in), "pgipc-lines-" + name);
     t.setDaemon(true);
     t.start();
@@ -42,7 +42,7 @@ final class LineChannel {
   }
 
   /** The next line, or null at end of stream; throws after the timeout. */
-  String next(Duration timeout) {
+  public String next(Duration timeout) {
     try {
       String line = lines.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
       if (line == null) {
@@ -74,7 +74,7 @@ final class LineChannel {
     }
   }
 
-  String transcript() {
+  public String transcript() {
     synchronized (transcript) {
       return transcript.toString();
     }

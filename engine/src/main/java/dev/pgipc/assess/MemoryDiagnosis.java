@@ -294,7 +294,7 @@ public final class MemoryDiagnosis {
       }
     });
     if (prev.isFirst()) {
-      return new OomHistory(now, counts, null, 0);
+      return new OomHistory(now, counts, null, 0, List.of());
     }
     String roseIn = null;
     for (Map.Entry<String, Long> e : counts.entrySet()) {
@@ -307,8 +307,10 @@ public final class MemoryDiagnosis {
     for (ProcessMemory p : now) {
       present.add(p.pid() + "@" + p.startEpochMillis());
     }
-    List<ProcessMemory> vanished = prev.samples().stream().filter(p -> !present.contains(p.pid() + "@" + p.startEpochMillis()))
-        .toList();
+    List<ProcessMemory> vanishedNow = prev.samples().stream()
+        .filter(p -> !present.contains(p.pid() + "@" + p.startEpochMillis())).toList();
+    List<ProcessMemory> vanished = new ArrayList<>(vanishedNow);
+    vanished.addAll(prev.vanished());
     LogEvent logged = null;
     for (LogEvent e : events) {
       if (e.type() == LogEvent.Type.KilledBySignal9 && vanished.stream().anyMatch(p -> p.pid() == e.pid())) {
@@ -316,7 +318,7 @@ public final class MemoryDiagnosis {
       }
     }
     if (roseIn == null && logged == null) {
-      return new OomHistory(now, counts, prev.lastKill(), prev.kills());
+      return new OomHistory(now, counts, prev.lastKill(), prev.kills(), vanishedNow);
     }
     ProcessMemory victim;
     if (logged != null) {
@@ -343,11 +345,16 @@ public final class MemoryDiagnosis {
     }
     String query = logged != null && logged.detail() != null ? logged.detail() : victim == null ? null : victim.activity();
     String dir = victim != null ? victim.dataDirectory() : "self".equals(roseIn) ? null : roseIn;
-    List<ProcessMemory> before = prev.samples().stream()
-        .sorted(Comparator.comparingLong(ProcessMemory::privateBytes).reversed()).limit(LARGEST).toList();
+    // the victim's last sample is among them, also when it vanished a scan before the log line came
+    List<ProcessMemory> before = new ArrayList<>(prev.samples());
+    if (victim != null && !before.contains(victim)) {
+      before.add(victim);
+    }
+    before = before.stream().sorted(Comparator.comparingLong(ProcessMemory::privateBytes).reversed()).limit(LARGEST).toList();
     OomKill kill = new OomKill(snap.nowEpochMillis(), dir, victim, victim != null ? Integer.valueOf(victim.pid())
         : logged != null ? logged.pid() : null, query, String.join("; ", evidence), before);
-    return new OomHistory(now, counts, kill, prev.kills() + 1);
+    return new OomHistory(now, counts, kill, prev.kills() + 1,
+        vanishedNow.stream().filter(p -> p != kill.victim()).toList());
   }
 
   private static String largestText(List<ProcessMemory> before) {

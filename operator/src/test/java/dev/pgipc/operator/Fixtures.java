@@ -117,6 +117,28 @@ public final class Fixtures {
     return r;
   }
 
+  /** A finding as the sidecar reports it in status.findings. */
+  public static dev.pgipc.api.v1alpha1.FindingReport finding(String kind, String severity, String reason, String message) {
+    dev.pgipc.api.v1alpha1.FindingReport f = new dev.pgipc.api.v1alpha1.FindingReport();
+    f.setKind(kind);
+    f.setSeverity(severity);
+    f.setDataDirectory("/var/lib/postgresql/data");
+    f.setReason(reason);
+    f.setMessage(message);
+    f.setFix("see docs/runbooks.md");
+    return f;
+  }
+
+  /** status.memory.lastOomKill of a kill of {@code pid} at {@code at}. */
+  public static dev.pgipc.api.v1alpha1.MemoryReport lastOomKill(int pid, Instant at) {
+    dev.pgipc.api.v1alpha1.OomKillReport k = new dev.pgipc.api.v1alpha1.OomKillReport();
+    k.setPid(pid);
+    k.setAt(Times.format(at));
+    dev.pgipc.api.v1alpha1.MemoryReport m = new dev.pgipc.api.v1alpha1.MemoryReport();
+    m.setLastOomKill(k);
+    return m;
+  }
+
   public static PgIpcStatus status(Pod pod, String policy, PgIpcStatusStatus report) {
     PgIpcStatus s = new PgIpcStatus();
     s.setMetadata(new ObjectMetaBuilder().withNamespace(pod.getMetadata().getNamespace())

@@ -577,4 +577,30 @@ class OperatorMockServerTest {
     assertEquals(98304, req.getActions().get(0).getShmid());
     assertFalse(cluster.events(ns, "Pod", "pg-0", EventSpec.START_BLOCKED).isEmpty());
   }
+
+  @Test
+  void aFindingIsToldOnceAsAWarningEventOnThePodAndItsStatus() throws Exception {
+    start(false);
+    cluster.createPolicy(ns, "pol", Mode.Observe, s -> { });
+    guardedPod("pg-0");
+    Instant killed = Instant.now();
+    cluster.sidecar(ns, "pg-0", st -> {
+      st.setObservedAt(Times.format(killed));
+      st.setMemory(Fixtures.lastOomKill(812, killed));
+      st.setFindings(new ArrayList<>(List.of(Fixtures.finding("OomKill", "Warning", "OomKill",
+          "OOM kill of PID 812 client backend alice@shop [local] SELECT (90 MiB private at the last sample)"))));
+    });
+    await().atMost(WAIT).until(() -> cluster.events(ns, "Pod", "pg-0", "OomKilled").size() == 1);
+    var event = cluster.events(ns, "Pod", "pg-0", "OomKilled").get(0);
+    assertEquals(EventSpec.WARNING, event.getType());
+    assertTrue(event.getMessage().contains("PID 812 client backend alice@shop"), event.getMessage());
+    await().atMost(WAIT).until(() -> cluster.events(ns, "PgIpcStatus", "pg-0", "OomKilled").size() == 1);
+
+    // the sidecar's next scans report the same kill: no second Event
+    for (int i = 0; i < 3; i++) {
+      cluster.sidecar(ns, "pg-0", st -> st.setObservedAt(Times.format(Instant.now())));
+    }
+    Thread.sleep(1000);
+    assertEquals(1, cluster.events(ns, "Pod", "pg-0", "OomKilled").size(), "told once");
+  }
 }

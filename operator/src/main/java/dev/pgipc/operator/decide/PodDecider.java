@@ -63,24 +63,31 @@ public final class PodDecider {
     RequestDecider.Step ask = answer.pending() == Pending.Waiting ? RequestDecider.Step.nothing(episode.state())
         : RequestDecider.decide(in, PolicyView.of(in.policy()), episode.state());
 
+    FindingNotices.Step told = FindingNotices.decide(ask.state(), status);
+
     Remediation remediation = ask.request() != null ? Remediation.Write
         : answer.pending() == Pending.Withdrawn ? Remediation.Withdraw : Remediation.Keep;
-    PgIpcStatus write = DesiredStatus.of(in.pod(), status, in.policyName(), PolicyView.of(in.policy()).minStaleSeconds(), before, ask.state(), remediation,
+    PgIpcStatus write = DesiredStatus.of(in.pod(), status, in.policyName(), PolicyView.of(in.policy()).minStaleSeconds(), before, told.state(), remediation,
         ask.request() == null ? null : ask.request().request());
     WriteKind kind = write == null ? WriteKind.None : status == null ? WriteKind.Create : WriteKind.Update;
     List<EventSpec> events = new ArrayList<>(answer.events());
     events.addAll(episode.events());
     events.addAll(ask.events());
+    events.addAll(told.events());
     Slot slot = answer.pending() == Pending.Waiting || ask.request() != null ? Slot.InFlight : Slot.Free;
     return new PodDecision(pod, write, kind, events, answer.outcomes(), ask.request(), start, slot,
         ask.escalation(), Times.min(answer.recheckAt(), ask.recheckAt()));
   }
 
-  /** The common case: a healthy pod, already guarded by this policy, with nothing to record. */
+  /**
+   * The common case: a healthy pod, already guarded by this policy, with nothing to record (no
+   * finding it has not told).
+   */
   private static boolean nothingToDo(Input in, PodState before) {
     PgIpcStatus status = in.status();
     if (status == null || in.detection().blocked() || !before.isQuiet() || inFlight(status)
         || leakDetected(status.getStatus()) || !DesiredStatus.hasStateAnnotation(status)
+        || FindingNotices.changed(before, status)
         || status.getSpec() == null || status.getSpec().getPolicyRef() == null
         || !in.policyName().equals(status.getSpec().getPolicyRef().getName())
         || !Integer.valueOf(PolicyView.of(in.policy()).minStaleSeconds()).equals(status.getSpec().getMinStaleSeconds())) {

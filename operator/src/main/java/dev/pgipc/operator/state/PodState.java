@@ -72,6 +72,8 @@ public final class PodState {
   @JsonProperty public String lastPlan;
   /** Fingerprint of the last informational Event (refusals are not repeated while unchanged). */
   @JsonProperty public String notice;
+  /** Fingerprints of the findings (status.findings) already told by a Warning Event, while they last. */
+  @JsonProperty @JsonInclude(JsonInclude.Include.NON_EMPTY) public List<String> findings = new ArrayList<>();
 
   public static PodState parse(String json) {
     if (json == null || json.isBlank()) {
@@ -81,6 +83,9 @@ public final class PodState {
       PodState s = JSON.readValue(json, PodState.class);
       if (s.requests == null) {
         s.requests = new ArrayList<>();
+      }
+      if (s.findings == null) {
+        s.findings = new ArrayList<>();
       }
       return s;
     } catch (Exception e) {

@@ -474,4 +474,83 @@ class PodDeciderTest {
     assertNull(st.awaiting, "a dry run removed nothing: nothing to wait for");
     assertEquals(0, st.failedStreak);
   }
+
+  // ---------------------------------------------------------------- findings (issue 10)
+
+  /** A guarded healthy pod whose sidecar now reports {@code findings} (and {@code memory}). */
+  private PgIpcStatus reporting(Pod pod, PgIpcStatus guarded, dev.pgipc.api.v1alpha1.MemoryReport memory,
+      dev.pgipc.api.v1alpha1.FindingReport... findings) {
+    PgIpcStatus s = JSON.clone(guarded);
+    PgIpcStatusStatus r = report(T0);
+    r.setFindings(new java.util.ArrayList<>(List.of(findings)));
+    r.setMemory(memory);
+    s.setStatus(r);
+    return s;
+  }
+
+  private PgIpcStatus guarded(Pod pod) {
+    PgIpcStatus s = applied(null, decide(pod, null, spec(Mode.Remediate), T0, 0, false));
+    s.setStatus(report(T0));
+    PodDecision quiet = decide(pod, s, spec(Mode.Remediate), T0, 0, false);
+    assertNull(quiet.write(), "a healthy guarded pod takes the fast path");
+    return s;
+  }
+
+  @Test
+  void aFindingIsToldOnceAsAWarningEventWhileItLasts() {
+    Pod pod = healthyPod("ns", "pg-0", T0);
+    PgIpcStatus s = guarded(pod);
+    PgIpcStatus removed = reporting(pod, s, null, Fixtures.finding("IpcRemoved", "Critical", "IpcRemovedUnderLiveServer",
+        "postmaster 40 is running, but its System V segment (ID 7) is gone"));
+    PodDecision d = decide(pod, removed, spec(Mode.Remediate), T0, 0, false);
+    assertEquals(1, d.events().size(), d.events().toString());
+    EventSpec e = d.events().get(0);
+    assertEquals("IpcRemoved", e.reason());
+    assertEquals(EventSpec.WARNING, e.type());
+    assertTrue(e.message().contains("/var/lib/postgresql/data: postmaster 40 is running") && e.message().contains("Fix: "),
+        e.message());
+    assertTrue(e.alsoOnStatus(), "kubectl describe pgipcs shows it too");
+    assertNotNull(d.write(), "the told finding is recorded in the bookkeeping");
+    assertNull(d.requested());
+
+    // the same finding, its numbers changed: not told again, and the fast path holds
+    PgIpcStatus later = applied(removed, d);
+    later.getStatus().getFindings().get(0).setMessage("postmaster 40 is running, but its System V segment (ID 7) is gone; "
+        + "3 more lines");
+    PodDecision again = decide(pod, later, spec(Mode.Remediate), T0.plusSeconds(10), 0, false);
+    assertTrue(again.events().isEmpty(), again.events().toString());
+    assertNull(again.write());
+
+    // gone: forgotten (one write, no Event); back: told again
+    PgIpcStatus gone = JSON.clone(later);
+    gone.getStatus().setFindings(null);
+    PodDecision cleared = decide(pod, gone, spec(Mode.Remediate), T0.plusSeconds(20), 0, false);
+    assertTrue(cleared.events().isEmpty());
+    assertTrue(PodDecider.state(cleared.write()).findings.isEmpty());
+    PodDecision back = decide(pod, reporting(pod, applied(gone, cleared), null, removed.getStatus().getFindings().get(0)),
+        spec(Mode.Remediate), T0.plusSeconds(30), 0, false);
+    assertEquals(List.of("IpcRemoved"), back.events().stream().map(EventSpec::reason).toList());
+  }
+
+  @Test
+  void eachOomKillIsToldNamingTheCulprit() {
+    Pod pod = healthyPod("ns", "pg-0", T0);
+    PgIpcStatus s = guarded(pod);
+    PgIpcStatus first = reporting(pod, s, Fixtures.lastOomKill(812, T0),
+        Fixtures.finding("OomKill", "Warning", "OomKill", "OOM kill of PID 812 client backend alice@shop [local] SELECT"),
+        Fixtures.finding("DevShmCapacity", "Warning", "DevShmLow", "/dev/shm (tmpfs) has 1.0 MiB free of 64 MiB"));
+    PodDecision d = decide(pod, first, spec(Mode.Observe), T0, 0, false);
+    assertEquals(List.of("OomKilled", "DevShmCapacity"), d.events().stream().map(EventSpec::reason).toList());
+    assertTrue(d.events().get(0).message().contains("PID 812 client backend alice@shop"), d.events().toString());
+
+    PgIpcStatus told = applied(first, d);
+    assertTrue(decide(pod, told, spec(Mode.Observe), T0.plusSeconds(5), 0, false).events().isEmpty());
+    // the next kill has the same kind and reason, but it is another kill: told
+    PgIpcStatus second = JSON.clone(told);
+    second.getStatus().setMemory(Fixtures.lastOomKill(901, T0.plusSeconds(60)));
+    second.getStatus().getFindings().get(0).setMessage("OOM kill of PID 901 client backend bob@shop [local] SELECT");
+    PodDecision d2 = decide(pod, second, spec(Mode.Observe), T0.plusSeconds(60), 0, false);
+    assertEquals(List.of("OomKilled"), d2.events().stream().map(EventSpec::reason).toList());
+    assertTrue(d2.events().get(0).message().contains("PID 901"), d2.events().toString());
+  }
 }
