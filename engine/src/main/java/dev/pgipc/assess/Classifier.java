@@ -33,7 +33,7 @@ import java.util.stream.Collectors;
  * <p>The rule that matters most: a segment is only ever called stale when every attachment nattch
  * counts is accounted for by a visible process that is verified to be a PostgreSQL backend of this
  * segment's data directory whose postmaster is dead. Anything unexplained keeps it {@code InUse}
- * or {@code Unverified}; the planner removes neither.
+ * or {@code Unverified}; the rulebook never plans the first, the second only on an attestation.
  */
 public final class Classifier {
   private final long minStaleSeconds;

@@ -12,9 +12,10 @@ import dev.pgipc.api.v1alpha1.Verdict;
 
 /**
  * The safety rules of docs/contract.md as pure predicates: each returns null when the action is allowed on this
- * assessment, or the reason it is refused. The planner asks them of the assessment it plans from;
- * the executor asks them again of a fresh one immediately before acting. Keeping them in one place
- * means a plan from any source (CLI or operator) meets exactly the same bar.
+ * assessment, or the reason it is refused. The executor asks them of a fresh assessment immediately
+ * before each action; the rulebook (plan module) only chooses among reported verdicts and is never
+ * trusted. Keeping them in one place means a plan from any source (CLI or operator) meets exactly
+ * the same bar.
  */
 public final class Safety {
   private Safety() {}

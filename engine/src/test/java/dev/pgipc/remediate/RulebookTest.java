@@ -159,4 +159,32 @@ class RulebookTest {
     var mixed = assess(crashedWithOrphan().other(300, 1, "gdb").attach(300, 15));
     assertNotNull(Safety.termination(mixed.segment(15), 101), "another live attacher: the segment is not stale");
   }
+
+  /**
+   * The contract between the two callers: what the sidecar writes (bounded, through JSON) and what
+   * `pgipc clean` maps (complete) give the operator and a person the same plan under the same switches.
+   */
+  @Test
+  void theOperatorAndPgipcCleanPlanTheSameFromTheSameAssessment() throws Exception {
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    List<Assessment> situations = List.of(
+        assess(crashedWithOrphan()),
+        assess(new SnapshotBuilder().dataDir("/restored", 5555, null)
+            .segment(15, KEY, 0, 100, read(header(100, INO))).semaphore(3, 5432001, 537, 100, 0)),
+        assess(new SnapshotBuilder().dataDir("/data", INO, lock(100, 15, "ready")).zombie(100, 1)
+            .backend(101, 1, 'T', "checkpointer", INO).segment(15, KEY, 1, 100, read(header(100, INO))).attach(101, 15)));
+    for (Assessment a : situations) {
+      for (PolicyActions switches : List.of(flags(false, false), flags(true, false), flags(true, true))) {
+        Plan person = plan(a, switches);
+        var written = new StatusMapper(java.nio.file.Path.of("/data")).map(a, null, null, null);
+        var read = json.readValue(json.writeValueAsString(written), dev.pgipc.api.v1alpha1.PgIpcStatusStatus.class);
+        Plan operator = Rulebook.plan(new Rulebook.Input("op", read, switches, true, null,
+            Rulebook.AttestationCheck.none("none"), "op", Rulebook.MAX_REQUEST_ACTIONS));
+        assertEquals(person.actions().stream().map(PlannedAction::describe).toList(),
+            operator.actions().stream().map(PlannedAction::describe).toList());
+        assertEquals(person.fingerprint(), operator.fingerprint());
+        assertEquals(person.notPlanned(), operator.notPlanned());
+      }
+    }
+  }
 }
