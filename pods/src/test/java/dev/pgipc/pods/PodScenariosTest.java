@@ -66,17 +66,26 @@ class PodScenariosTest {
       Instant crash = Instant.now();
       h.sh(PodHarness.POSTGRES, "kill -STOP " + backend + " && kill -KILL " + postmaster);
 
-      h.await("a start blocked by " + FATAL_IN_USE, Duration.ofSeconds(60), () -> h.logs(PodHarness.POSTGRES).contains(FATAL_IN_USE));
+      // The sidecar simulates PostgreSQL's start, so it reports the blocked start as soon as the postmaster
+      // is gone (issue 9): the orphan may be ended before the supervisor's first restart, which then
+      // never fails. Either way the start is blocked first, by the sidecar's word or PostgreSQL's FATAL.
+      h.await("a start blocked (the sidecar's StartBlocked, or " + FATAL_IN_USE + ")", Duration.ofSeconds(60),
+          () -> h.logs(PodHarness.POSTGRES).contains(FATAL_IN_USE)
+              || h.events().stream().anyMatch(e -> "RemediationRequested".equals(e.getReason())));
       h.awaitAcceptingConnections(Duration.ofMinutes(3));
       Instant back = Instant.now();
       assertEquals("5000", h.psql("select count(*) from t").out().strip(), "every committed row");
 
       String log = h.logs(PodHarness.POSTGRES);
-      Instant fatal = firstLogTime(log, FATAL_IN_USE, crash);
-      Instant accepted = firstLogTime(log, "connection authorized", fatal);
-      double seconds = Duration.between(fatal, accepted).toMillis() / 1000.0;
-      System.out.printf("[pods] (a) first FATAL to first accepted connection: %.1f s (crash to serving again: %.1f s)%n",
-          seconds, Duration.between(crash, back).toMillis() / 1000.0);
+      if (log.contains(FATAL_IN_USE)) {
+        Instant fatal = firstLogTime(log, FATAL_IN_USE, crash);
+        Instant accepted = firstLogTime(log, "connection authorized", fatal);
+        System.out.printf("[pods] (a) first FATAL to first accepted connection: %.1f s%n",
+            Duration.between(fatal, accepted).toMillis() / 1000.0);
+      } else {
+        System.out.println("[pods] (a) no start failed: the orphan was ended before the supervisor's restart");
+      }
+      System.out.printf("[pods] (a) crash to serving again: %.1f s%n", Duration.between(crash, back).toMillis() / 1000.0);
 
       h.await("remediation reported Succeeded", Duration.ofSeconds(60), () -> phase(h).equals("Succeeded"));
       JsonNode st = h.statusJson();

@@ -30,7 +30,8 @@ final class PlanDecider {
 
   private PlanDecider() {}
 
-  static Step decide(PodDecider.Input in, PolicyView policy, PodState before) {
+  /** @param triggerSince when the blocked start or the leak was first seen (a leak waits minStaleSeconds) */
+  static Step decide(PodDecider.Input in, PolicyView policy, PodState before, Instant triggerSince) {
     Detection det = in.detection();
     PgIpcStatusStatus report = in.status().getStatus();
     Instant now = in.now();
@@ -47,7 +48,8 @@ final class PlanDecider {
       }
       return new Step(st, null, events, plan.waitUntil());
     }
-    Gates.Result gate = Gates.evaluate(new Gates.Input(policy.mode(), policy.paused(), now, realRequestTimes(st), policy.maxPerHour(), in.inFlightOthers(),
+    Gates.Result gate = Gates.evaluate(new Gates.Input(policy.mode(), policy.paused(), now,
+        det.blocked() ? null : triggerSince, policy.minStaleSeconds(), realRequestTimes(st), policy.maxPerHour(), in.inFlightOthers(),
         policy.maxConcurrent()));
     if (gate instanceof Gates.Defer d) {
       return new Step(st, null, events, d.until());

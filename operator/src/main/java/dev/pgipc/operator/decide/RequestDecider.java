@@ -63,7 +63,7 @@ final class RequestDecider {
         return new Step(esc.state(), null, Escalation.None, esc.events(), esc.recheckAt());
       }
       default -> {
-        PlanDecider.Step plan = PlanDecider.decide(in, policy, esc.state());
+        PlanDecider.Step plan = PlanDecider.decide(in, policy, esc.state(), triggerSince);
         List<EventSpec> events = new ArrayList<>(esc.events());
         events.addAll(plan.events());
         return new Step(plan.state(), plan.request(), Escalation.None, events,

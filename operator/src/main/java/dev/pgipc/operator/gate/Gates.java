@@ -9,19 +9,23 @@ import java.util.List;
  * Pure safety gates applied to a non-empty plan before anything is written, in this order:
  * mode Observe, paused, the per-pod hourly rate (real remediations only; dry runs execute
  * nothing), then concurrency across the policy's pods (in flight = spec.remediation.id set and not
- * yet answered). There is no waiting period here: a plan holds only what the evidence verifies,
- * and where evidence is uncertain the wait (minStaleSeconds) is applied where it is judged
- * (docs/rules.md, "Waiting"), so a verified Orphaned segment is asked for at once.
+ * yet answered). A blocked start is never kept waiting: a plan holds only what the evidence
+ * verifies, and where evidence is uncertain the wait (minStaleSeconds) is applied where it is judged
+ * (docs/rules.md, "Waiting"), so a verified Orphaned segment is asked for at once. A leak alone (no
+ * blocked start) waits until it has held minStaleSeconds: a restart in progress recycles its own
+ * directory's segment itself, and pgipc must not race it.
  */
 public final class Gates {
 
   public static final Duration RATE_WINDOW = Duration.ofHours(1);
 
   /**
+   * @param leakSince when a leak was first seen, if a leak (not a blocked start) is the trigger; else null
    * @param recentRealRequests times of non-dry-run requests for this pod (any age; filtered here)
    * @param inFlightOthers remediations in flight on the policy's other pods
    */
-  public record Input(Mode mode, boolean paused, Instant now, List<Instant> recentRealRequests, int maxPerHour, int inFlightOthers, int maxConcurrent) {}
+  public record Input(Mode mode, boolean paused, Instant now, Instant leakSince, int minStaleSeconds,
+      List<Instant> recentRealRequests, int maxPerHour, int inFlightOthers, int maxConcurrent) {}
 
   /** Outcome of the gates. */
   public sealed interface Result permits Allow, Defer, Refuse {}
@@ -47,6 +51,13 @@ public final class Gates {
     }
     if (in.paused()) {
       return new Refuse("Paused", "policy is paused (spec.safety.paused)", null);
+    }
+    if (in.leakSince() != null) {
+      Instant ready = in.leakSince().plusSeconds(Math.max(0, in.minStaleSeconds()));
+      if (in.now().isBefore(ready)) {
+        return new Defer(ready, "leak seen for less than minStaleSeconds=" + in.minStaleSeconds()
+            + " (a restart in progress recycles its own segment)");
+      }
     }
     boolean dryRun = mode != Mode.Remediate;
     if (!dryRun) {

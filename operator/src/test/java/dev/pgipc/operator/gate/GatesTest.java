@@ -13,10 +13,10 @@ class GatesTest {
 
   private static final Instant NOW = Instant.parse("2026-01-01T12:00:00Z");
 
-  /** blockedFor and minStale are kept to show they no longer matter: the gates never wait. */
+  /** A blocked start that has held {@code blockedFor} seconds: it never waits for minStale. */
   private static Gates.Input in(Mode mode, boolean paused, int blockedFor, int minStale, List<Instant> recent,
       int maxPerHour, int inFlight, int maxConcurrent) {
-    return new Gates.Input(mode, paused, NOW, recent, maxPerHour, inFlight, maxConcurrent);
+    return new Gates.Input(mode, paused, NOW, null, minStale, recent, maxPerHour, inFlight, maxConcurrent);
   }
 
   @Test
@@ -30,6 +30,15 @@ class GatesTest {
   @Test
   void pausedRefusesBeforeAnythingElse() {
     assertEquals("Paused", ((Gates.Refuse) Gates.evaluate(in(Mode.Remediate, true, 0, 300, List.of(), 0, 9, 1))).gate());
+  }
+
+  @Test
+  void aLeakAloneWaitsForMinStaleSoARestartRecyclesItsOwnSegment() {
+    Gates.Result r = Gates.evaluate(new Gates.Input(Mode.Remediate, false, NOW, NOW.minusSeconds(10), 30, List.of(), 3,
+        0, 1));
+    assertEquals(NOW.plusSeconds(20), ((Gates.Defer) r).until());
+    assertInstanceOf(Gates.Allow.class, Gates.evaluate(new Gates.Input(Mode.Remediate, false, NOW, NOW.minusSeconds(30),
+        30, List.of(), 3, 0, 1)));
   }
 
   @Test
