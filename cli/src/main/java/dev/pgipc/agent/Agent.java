@@ -88,7 +88,11 @@ public final class Agent implements AutoCloseable {
     startedAt = clock.instant();
     try {
       http = HttpEndpoints.onePort(config.port(),
-          () -> new HttpEndpoints.Probe(health().live(clock.instant()), health().liveness(clock.instant())),
+          () -> {
+            Health h = health();
+            Instant now = clock.instant();
+            return new HttpEndpoints.Probe(h.live(now), h.liveness(now));
+          },
           () -> health().ready() ? new HttpEndpoints.Probe(true, "ok") : new HttpEndpoints.Probe(false, "no successful scan yet"),
           metrics::scrape);
       http.start();

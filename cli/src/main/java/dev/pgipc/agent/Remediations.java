@@ -1,5 +1,6 @@
 package dev.pgipc.agent;
 
+import dev.pgipc.api.Text;
 import dev.pgipc.plan.Attestation;
 import dev.pgipc.report.StatusMapper;
 import dev.pgipc.report.LastRemediation;
@@ -165,10 +166,10 @@ public final class Remediations {
       r.setShmid(a.shmid());
       r.setSemid(a.semid());
       r.setPids(a.pids().isEmpty() ? null : List.copyOf(a.pids().subList(0, Math.min(1024, a.pids().size()))));
-      r.setPath(StatusMapper.bounded(a.path(), StatusMapper.MAX_PATH));
+      r.setPath(Text.bounded(a.path(), StatusMapper.MAX_PATH));
     }
     r.setOutcome(outcome);
-    r.setReason(StatusMapper.bounded(reason, StatusMapper.MAX_REASON));
+    r.setReason(Text.bounded(reason, StatusMapper.MAX_REASON));
     return r;
   }
 
@@ -180,6 +181,6 @@ public final class Remediations {
     }
     String what = types.isEmpty() ? "nothing" : String.join("+", types);
     String text = what + " " + report.getPhase() + (request.dryRun() ? " (dry run)" : "");
-    return StatusMapper.bounded(text, 256);
+    return Text.bounded(text, 256);
   }
 }

@@ -115,7 +115,7 @@ public final class StatusMapper {
     int omitted = Math.max(0, instances.size() - limit(MAX_INSTANCES)) + Math.max(0, segments.size() - limit(MAX_SEGMENTS))
         + Math.max(0, dsm.size() - limit(MAX_DSM)) + Math.max(0, sems.size() - limit(MAX_SEMAPHORES));
     if (!a.warnings().isEmpty()) {
-      s.setWarnings(new ArrayList<>(a.warnings().stream().limit(limit(MAX_WARNINGS)).map(w -> bounded(w, MAX_REASON)).toList()));
+      s.setWarnings(new ArrayList<>(a.warnings().stream().limit(limit(MAX_WARNINGS)).map(w -> Text.bounded(w, MAX_REASON)).toList()));
     }
 
     s.setMemory(memory(a.memory()));
@@ -161,8 +161,8 @@ public final class StatusMapper {
       o.setAt(Conditions.timestamp(Instant.ofEpochMilli(k.atEpochMillis())));
       o.setPid(k.pid());
       o.setProcess(k.victim() == null ? null : processMemory(k.victim()));
-      o.setQuery(bounded(k.query(), MAX_REASON));
-      o.setEvidence(bounded(k.evidence(), MAX_REASON));
+      o.setQuery(Text.bounded(k.query(), MAX_REASON));
+      o.setEvidence(Text.bounded(k.evidence(), MAX_REASON));
       o.setLargestBefore(new ArrayList<>(k.largestBefore().stream().limit(5).map(StatusMapper::processMemory).toList()));
       r.setLastOomKill(o);
     }
@@ -171,11 +171,11 @@ public final class StatusMapper {
   private static ProcessMemoryReport processMemory(dev.pgipc.snapshot.ProcessMemory p) {
     ProcessMemoryReport r = new ProcessMemoryReport();
     r.setPid(p.pid());
-    r.setRole(bounded(p.role(), 256));
-    r.setUser(bounded(p.user(), 256));
-    r.setDatabase(bounded(p.database(), 256));
-    r.setClient(bounded(p.client(), 256));
-    r.setActivity(bounded(p.activity(), MAX_REASON));
+    r.setRole(Text.bounded(p.role(), 256));
+    r.setUser(Text.bounded(p.user(), 256));
+    r.setDatabase(Text.bounded(p.database(), 256));
+    r.setClient(Text.bounded(p.client(), 256));
+    r.setActivity(Text.bounded(p.activity(), MAX_REASON));
     r.setPrivateBytes(p.privateBytes());
     return r;
   }
@@ -184,10 +184,10 @@ public final class StatusMapper {
     FindingReport r = new FindingReport();
     r.setKind(f.kind().name());
     r.setSeverity(f.severity().name());
-    r.setDataDirectory(bounded(f.dataDirectory(), MAX_PATH));
+    r.setDataDirectory(Text.bounded(f.dataDirectory(), MAX_PATH));
     r.setReason(f.reason());
-    r.setMessage(bounded(f.message(), MAX_REASON * 2));
-    r.setFix(bounded(f.fix(), MAX_REASON));
+    r.setMessage(Text.bounded(f.message(), MAX_REASON * 2));
+    r.setFix(Text.bounded(f.fix(), MAX_REASON));
     return r;
   }
 
@@ -204,7 +204,7 @@ public final class StatusMapper {
         && f.severity() == dev.pgipc.assess.Finding.Severity.Critical).findFirst().ifPresent(f -> {
           if (Conditions.isTrue(s.getConditions(), PgIpcStatusStatus.HEALTHY)) {
             s.setCondition(PgIpcStatusStatus.HEALTHY, Conditions.FALSE, reason(f.reason(), "IpcRemoved"),
-                bounded(f.message(), MAX_REASON), generation, now);
+                Text.bounded(f.message(), MAX_REASON), generation, now);
           }
         });
   }
@@ -221,7 +221,7 @@ public final class StatusMapper {
         s.setCondition(type, Conditions.FALSE, okReason, okMessage, generation, now);
       }
     } else {
-      s.setCondition(type, Conditions.TRUE, reason(worst.reason(), type), bounded(worst.message(), MAX_REASON), generation, now);
+      s.setCondition(type, Conditions.TRUE, reason(worst.reason(), type), Text.bounded(worst.message(), MAX_REASON), generation, now);
     }
   }
 
@@ -237,7 +237,7 @@ public final class StatusMapper {
 
   private InstanceReport instance(InstanceAssessment i) {
     InstanceReport r = new InstanceReport();
-    r.setDataDirectory(bounded(i.dataDirectory(), MAX_PATH));
+    r.setDataDirectory(Text.bounded(i.dataDirectory(), MAX_PATH));
     r.setMajorVersion(i.majorVersion());
     r.setPostmaster(i.postmaster());
     r.setBlockingKey(i.blockingKey() == null ? null : Integer.toUnsignedLong(i.blockingKey()));
@@ -247,7 +247,7 @@ public final class StatusMapper {
     r.setPostmasterStatus(blankToNull(i.postmasterStatusLine()));
     r.setState(i.state());
     r.setReason(blankToNull(i.reason()));
-    r.setMessage(bounded(blankToNull(i.message()), MAX_REASON));
+    r.setMessage(Text.bounded(blankToNull(i.message()), MAX_REASON));
     return r;
   }
 
@@ -261,19 +261,19 @@ public final class StatusMapper {
     r.setNattch((int) Math.min(Integer.MAX_VALUE, st.nattch()));
     r.setOwnerUid(st.uid());
     r.setCreatorPid(st.cpid());
-    r.setDataDirectory(bounded(s.dataDirectory(), MAX_PATH));
+    r.setDataDirectory(Text.bounded(s.dataDirectory(), MAX_PATH));
     r.setAttachers(new ArrayList<>(s.attachers().stream().limit(limit(MAX_ATTACHERS)).map(StatusMapper::attacher).toList()));
     r.setRemoved(st.markedForDestruction());
     boolean postgres = s.header() != null && s.header().isPostgres();
     r.setPostgres(postgres);
     r.setHeaderCreatorPid(postgres ? (int) s.header().creatorPid() : null);
-    r.setHeaderDataDirectory(s.headerDataDir() == null ? null : bounded(s.headerDataDir().toString(), MAX_PATH));
+    r.setHeaderDataDirectory(s.headerDataDir() == null ? null : Text.bounded(s.headerDataDir().toString(), MAX_PATH));
     r.setHiddenAttachments((int) Math.min(Integer.MAX_VALUE, s.hiddenAttachments()));
     r.setHeldBytes(s.heldBytes());
     r.setCreator(s.creator());
     r.setPgState(s.pgState());
     r.setVerdict(s.verdict());
-    r.setReason(bounded(s.reason(), MAX_REASON));
+    r.setReason(Text.bounded(s.reason(), MAX_REASON));
     r.setBlocksStart(s.blocksStart());
     return r;
   }
@@ -285,7 +285,7 @@ public final class StatusMapper {
     r.setState(String.valueOf(a.state()));
     r.setOrphan(a.isOrphan());
     r.setPpid(a.ppid());
-    r.setComm(bounded(a.comm(), 64));
+    r.setComm(Text.bounded(a.comm(), 64));
     r.setKind(a.kind());
     r.setAttachments(a.attachments());
     return r;
@@ -293,11 +293,11 @@ public final class StatusMapper {
 
   private DsmReport dsm(DsmAssessment d) {
     DsmReport r = new DsmReport();
-    r.setPath(bounded(d.file().path(), MAX_PATH));
+    r.setPath(Text.bounded(d.file().path(), MAX_PATH));
     r.setHandle(d.file().handle());
     r.setSizeBytes(d.file().sizeBytes());
     r.setVerdict(d.verdict());
-    r.setReason(bounded(d.reason(), MAX_REASON));
+    r.setReason(Text.bounded(d.reason(), MAX_REASON));
     r.setControlSegment(d.file().isControlSegment());
     r.setOwnerShmid(d.ownerShmid());
     r.setMappers(d.mappers().isEmpty() ? null : new ArrayList<>(d.mappers().stream().limit(limit(MAX_ATTACHERS)).toList()));
@@ -310,7 +310,7 @@ public final class StatusMapper {
     r.setSemid(x.set().semid());
     r.setCtime(x.set().ctime());
     r.setVerdict(x.verdict());
-    r.setReason(bounded(x.reason(), MAX_REASON));
+    r.setReason(Text.bounded(x.reason(), MAX_REASON));
     r.setNsems(x.set().nsems());
     r.setLastPid(x.set().lastPid());
     return r;
@@ -342,7 +342,7 @@ public final class StatusMapper {
     s.setReclaimable((int) a.segments().stream().filter(x -> x.verdict() == Verdict.Reclaimable).count());
     s.setReclaimableBytes(a.memory().reclaimableBytes());
     s.setState(state(a));
-    s.setLastAction(last == null ? null : bounded(last.lastAction(), 256));
+    s.setLastAction(last == null ? null : Text.bounded(last.lastAction(), 256));
     s.setOmitted(omitted == 0 ? null : omitted);
     s.setNeedsAttention(a.needsAttention());
     return s;
@@ -419,16 +419,13 @@ public final class StatusMapper {
 
   private static String message(InstanceAssessment i) {
     String m = i.message() == null || i.message().isBlank() ? i.state().name() : i.message();
-    return bounded(i.dataDirectory() + ": " + m, MAX_REASON);
+    return Text.bounded(i.dataDirectory() + ": " + m, MAX_REASON);
   }
 
   private static String reason(String engineReason, String fallback) {
     return engineReason != null && REASON.matcher(engineReason).matches() ? engineReason : fallback;
   }
 
-  public static String bounded(String s, int max) {
-    return Text.bounded(s, max);
-  }
 
 
   private static String blankToNull(String s) {
