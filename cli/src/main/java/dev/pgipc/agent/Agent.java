@@ -34,7 +34,7 @@ public final class Agent implements AutoCloseable {
   /** Timings that are not user configuration; tests shorten them. */
   public record Tuning(Duration pidPoll, Duration heartbeat, Duration backoffInitial, Duration backoffMax) {
     public static Tuning defaults() {
-      return new Tuning(Duration.ofMillis(500), Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofMinutes(1));
+      return new Tuning(Duration.ofMillis(100), Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofMinutes(1));
     }
   }
 

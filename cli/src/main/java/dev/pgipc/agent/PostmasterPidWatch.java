@@ -12,8 +12,11 @@ import java.nio.file.attribute.BasicFileAttributes;
  * saw alive dies. A crash (SIGKILL, OOM kill) leaves postmaster.pid untouched, and so does the
  * start it blocks (PostgreSQL refuses in CreateLockFile, before rewriting the file): without the
  * second check a crash would be reported only at the next interval. Polling costs one stat(2) of
- * the file and one read of /proc/PID/stat, cheap enough for every half second, and needs no inotify
- * (which a read-only, unprivileged sidecar may not have for another container's volume).
+ * the file and one read of /proc/PID/stat, cheap enough for every 100 ms, and needs no inotify
+ * (which a read-only, unprivileged sidecar may not have for another container's volume). 100 ms
+ * because the race that matters is against the runtime's first restart of the container (the
+ * kubelet notices an exit within its 1 s PLEG relist): when the orphans are gone before that
+ * restart, no start fails and no CrashLoopBackOff begins (docs/operator.md, "Time to recovery").
  */
 final class PostmasterPidWatch {
   /** What stat(2) says about the file; absent is a signature too. */

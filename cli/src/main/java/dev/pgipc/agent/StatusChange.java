@@ -28,12 +28,16 @@ import java.util.regex.Pattern;
  * PostgreSQL backend, other process), whether it is an orphan and whether it is live, stopped or
  * dead; reasons and messages apart from ages and titles; the summary and the last remediation.
  * Not material: observedAt, cgroupCurrentBytes, memory.largest and devShmFreeBytes (sampled every
- * scan), ages in reasons, running vs sleeping, and the
- * words of a PostgreSQL process's title (in {@code role} and wherever a reason quotes it).
+ * scan), ages in reasons, running vs sleeping, the
+ * words of a PostgreSQL process's title (in {@code role} and wherever a reason quotes it), and the
+ * numbers in a finding's message ("1,000 of 2,048 pages in use", "3.1 MiB free"): a finding that
+ * appears, goes or changes kind, severity or reason is written at once, its samples with the heartbeat.
  */
 public final class StatusChange {
   /** Ages the classifier puts into reasons: "unchanged for 45 s", "changed 3 s ago", "for 120 s". */
   private static final Pattern AGE = Pattern.compile("\\b\\d+ s\\b");
+  /** Numbers, as a finding's message quotes its samples. */
+  private static final Pattern NUMBER = Pattern.compile("\\d+(?:[.,]\\d+)*");
 
   public enum Decision { WRITE_CHANGED, WRITE_HEARTBEAT, SKIP }
 
@@ -88,6 +92,13 @@ public final class StatusChange {
     if (s.get("memory") instanceof ObjectNode m) {
       // samples that move with every query: a report, not news (an OOM kill and the findings are)
       m.remove(List.of("cgroupCurrentBytes", "cgroupShmemBytes", "devShmFreeBytes", "largest"));
+    }
+    if (s.get("findings") instanceof ArrayNode findings) {
+      for (JsonNode f : findings) {
+        if (f instanceof ObjectNode fo && fo.get("message") != null && fo.get("message").isTextual()) {
+          fo.put("message", NUMBER.matcher(fo.get("message").asText()).replaceAll("#"));
+        }
+      }
     }
     for (String list : new String[] {"segments", "dsm", "semaphores"}) {
       if (s.get(list) instanceof ArrayNode items) {

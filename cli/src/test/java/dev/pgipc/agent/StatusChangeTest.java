@@ -140,6 +140,43 @@ class StatusChangeTest {
     assertEquals(StatusChange.Decision.WRITE_CHANGED, StatusChange.decide(Json.tree(stored), killed, T0, HEARTBEAT));
   }
 
+  /**
+   * A finding that quotes its samples ("12.0 MiB free of 64.0 MiB") is rewritten only by the
+   * heartbeat while it stays; one that appears, or changes severity or reason, is news.
+   */
+  @Test
+  void aFindingsSamplesAreNoChangeButTheFindingIs() {
+    PgIpcStatusStatus stored = status(IDLE, seg -> { });
+    stored.setFindings(new ArrayList<>(List.of(finding("Warning", "DevShmLow", "12.0 MiB free of 64.0 MiB"))));
+    PgIpcStatusStatus fuller = status(IDLE, seg -> { });
+    fuller.setFindings(new ArrayList<>(List.of(finding("Warning", "DevShmLow", "9.5 MiB free of 64.0 MiB"))));
+    assertEquals(StatusChange.Decision.SKIP, StatusChange.decide(Json.tree(stored), fuller, T0.plusSeconds(10), HEARTBEAT));
+    assertEquals(StatusChange.Decision.WRITE_HEARTBEAT, StatusChange.decide(Json.tree(stored), fuller, T0.plus(HEARTBEAT),
+        HEARTBEAT), "the heartbeat carries the new numbers");
+
+    PgIpcStatusStatus full = status(IDLE, seg -> { });
+    full.setFindings(new ArrayList<>(List.of(finding("Warning", "DevShmFull", "0 B free of 64.0 MiB"))));
+    assertEquals(StatusChange.Decision.WRITE_CHANGED, StatusChange.decide(Json.tree(stored), full, T0.plusSeconds(10),
+        HEARTBEAT), "another reason");
+    PgIpcStatusStatus none = status(IDLE, seg -> { });
+    assertEquals(StatusChange.Decision.WRITE_CHANGED, StatusChange.decide(Json.tree(stored), none, T0.plusSeconds(10),
+        HEARTBEAT), "the finding is gone");
+    PgIpcStatusStatus words = status(IDLE, seg -> { });
+    words.setFindings(new ArrayList<>(List.of(finding("Warning", "DevShmLow",
+        "12.0 MiB free of 64.0 MiB. The server log says a query failed"))));
+    assertEquals(StatusChange.Decision.WRITE_CHANGED, StatusChange.decide(Json.tree(stored), words, T0.plusSeconds(10),
+        HEARTBEAT), "new words in the message");
+  }
+
+  private static dev.pgipc.api.v1alpha1.FindingReport finding(String severity, String reason, String message) {
+    dev.pgipc.api.v1alpha1.FindingReport f = new dev.pgipc.api.v1alpha1.FindingReport();
+    f.setKind("DevShmCapacity");
+    f.setSeverity(severity);
+    f.setReason(reason);
+    f.setMessage(message);
+    return f;
+  }
+
   private static dev.pgipc.api.v1alpha1.MemoryReport memory(long privateBytes, String activity, Integer killed) {
     dev.pgipc.api.v1alpha1.ProcessMemoryReport p = new dev.pgipc.api.v1alpha1.ProcessMemoryReport();
     p.setPid(102);

@@ -17,6 +17,7 @@ import dev.pgipc.api.v1alpha1.InstanceState;
 import dev.pgipc.api.v1alpha1.Mode;
 import dev.pgipc.api.v1alpha1.PgIpcStatus;
 import dev.pgipc.api.v1alpha1.RemediationPhase;
+import dev.pgipc.api.v1alpha1.Verdict;
 import dev.pgipc.ipc.NativeIpc;
 import dev.pgipc.operator.MockCluster;
 import dev.pgipc.operator.PgIpcOperator;
@@ -48,7 +49,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  *
  * <pre>
  * mvn -B -q -pl operator -am test -Dtest=RecoveryBenchmark -Dpgipc.bench.recovery=20 -Dsurefire.failIfNoSpecifiedTests=false \
- *     [-Dpgipc.bench.recovery.backoffSeconds=10] [-Dpgipc.bench.recovery.restartDelayMs=0] [-Dpgipc.bench.recovery.trace=true]
+ *     [-Dpgipc.bench.recovery.backoffSeconds=10] [-Dpgipc.bench.recovery.restartDelayMs=0|0-1000] [-Dpgipc.bench.recovery.trace=true]
  * </pre>
  *
  * Time to recovery of a crash-looping PostgreSQL with everything real but the API server (as
@@ -57,7 +58,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * the hourly rate, which N crashes in a row would exhaust. N times: a client commits rows and
  * keeps its session, its backend is stopped and the postmaster SIGKILLed (the backend survives,
  * attached); then this test plays the kubelet: the first restart at once (or after restartDelayMs,
- * what a node's PLEG relist and container start take), each further one after
+ * what a node's PLEG relist and container start take; "0-1000": uniformly within the relist period), each further one after
  * CrashLoopBackOff's wait (10 s, doubling, at most 5 min) counted from the last failure, its
  * FATAL line written into the pod status as the kubelet does. Measured from the start of the first
  * failed start (t0: the first start after the crash, which succeeds when pgipc was faster): the
@@ -83,8 +84,12 @@ class RecoveryBenchmark {
     int rounds = Integer.parseInt(System.getProperty("pgipc.bench.recovery").strip());
     Duration initialBackoff = Duration.ofSeconds(Long.parseLong(
         System.getProperty("pgipc.bench.recovery.backoffSeconds", "10").strip()));
-    Duration restartDelay = Duration.ofMillis(Long.parseLong(
-        System.getProperty("pgipc.bench.recovery.restartDelayMs", "0").strip()));
+    // "A" or "A-B" (uniform in [A, B]): a kubelet notices an exit at its next PLEG relist (every 1 s), so 0-1000
+    // models a node; 0 is a runtime that restarts at once, which no sidecar can beat.
+    String[] delay = System.getProperty("pgipc.bench.recovery.restartDelayMs", "0").strip().split("-", 2);
+    long delayMin = Long.parseLong(delay[0].strip());
+    long delayMax = delay.length > 1 ? Long.parseLong(delay[1].strip()) : delayMin;
+    java.util.Random random = new java.util.Random(42);
     PgBinaries.find().orElseThrow(() -> new IllegalStateException(
         "RecoveryBenchmark needs PostgreSQL (set PGIPC_PG_BINDIR or install postgresql)"));
     quiet();
@@ -128,7 +133,7 @@ class RecoveryBenchmark {
 
             // The kubelet: the container exited, restart it at once (after the PLEG relist and the
             // runtime's container start, restartDelayMs in a real node).
-            Thread.sleep(restartDelay.toMillis());
+            Thread.sleep(delayMin + (delayMax > delayMin ? random.nextLong(delayMax - delayMin + 1) : 0));
             long t0 = System.nanoTime();
             StartResult first = pg.tryStart();
             restarts++;
@@ -197,12 +202,12 @@ class RecoveryBenchmark {
         }
       }
     }
-    report(results, initialBackoff, restartDelay);
+    report(results, initialBackoff, delayMin == delayMax ? delayMin + " ms" : delayMin + "-" + delayMax + " ms");
   }
 
   // ---------------------------------------------------------------- report
 
-  private static void report(List<Round> rounds, Duration backoff, Duration restartDelay) {
+  private static void report(List<Round> rounds, Duration backoff, String restartDelay) {
     Map<String, long[]> phases = new LinkedHashMap<>();
     phases.put("first failed start -> StartBlocked reported", rounds.stream().mapToLong(Round::startBlocked).toArray());
     phases.put("first failed start -> request written", rounds.stream().mapToLong(Round::requested).toArray());
@@ -210,8 +215,8 @@ class RecoveryBenchmark {
     phases.put("first failed start -> successful start begun", rounds.stream().mapToLong(Round::retried).toArray());
     phases.put("first failed start -> accepting connections", rounds.stream().mapToLong(Round::accepting).toArray());
     phases.put("crash -> accepting connections", rounds.stream().mapToLong(Round::crashToAccepting).toArray());
-    System.out.printf("%nRecoveryBenchmark: %d crashes, kubelet backoff %d s (first restart after %d ms), "
-        + "sidecar and policy defaults%n", rounds.size(), backoff.toSeconds(), restartDelay.toMillis());
+    System.out.printf("%nRecoveryBenchmark: %d crashes, kubelet backoff %d s (first restart after %s), "
+        + "sidecar and policy defaults%n", rounds.size(), backoff.toSeconds(), restartDelay);
     System.out.printf("%-48s %8s %8s %8s %8s  (ms)%n", "phase", "min", "median", "p99", "max");
     phases.forEach((name, v) -> {
       long[] s = v.clone();
@@ -296,7 +301,8 @@ class RecoveryBenchmark {
         }
         PgIpcStatus o = s.object();
         String segments = o.getStatus() == null || o.getStatus().getSegments() == null ? "-"
-            : o.getStatus().getSegments().stream().map(g -> g.getShmid() + ":" + g.getVerdict()).collect(Collectors.joining(","));
+            : o.getStatus().getSegments().stream().filter(g -> g.getVerdict() != Verdict.Foreign) // other tenants of the host
+                .map(g -> g.getShmid() + ":" + g.getVerdict()).collect(Collectors.joining(","));
         System.out.printf("  %6d ms  rv %s  %s  segments %s  spec.remediation %s  status.remediation %s%n",
             (s.at() - t0) / 1_000_000, o.getMetadata().getResourceVersion(), state(o), segments,
             o.getSpec() == null || o.getSpec().getRemediation() == null ? "-" : o.getSpec().getRemediation().getId(),
