@@ -52,7 +52,7 @@ final class DiagnosticsReader {
   private Sampled<List<Path>> newestLogs;
   private List<Path> newestLogsFor = List.of();
   private final Map<Path, LogTail> logTails = new HashMap<>();
-  private FileStore devShmStore;
+  private Sampled<FileStore> devShmStore;
   /** What each /proc file read here is read into. */
   private byte[] buffer = new byte[8 * 1024];
 
@@ -94,7 +94,7 @@ final class DiagnosticsReader {
       List<Path> givenLogs, List<String> warnings, long nowMillis) {
     return new Diagnostics(
         kernel(ipc, segments, nowMillis),
-        devShm(),
+        devShm(nowMillis),
         processMemory(procs, dirs, nowMillis),
         serverCgroups(procs, dirs, nowMillis),
         host(nowMillis),
@@ -129,11 +129,14 @@ final class DiagnosticsReader {
 
   /**
    * statfs of /dev/shm; sizes -1 when it is not there or cannot be read. Finding the file store
-   * reads the mount table, so it is found once; its sizes are read from the file system each time.
+   * reads the mount table, so that is sampled; its sizes are read from the file system each time.
    */
-  private DevShm devShm() {
+  private DevShm devShm(long nowMillis) {
     try {
-      FileStore fs = devShmStore != null ? devShmStore : (devShmStore = Files.getFileStore(devShm));
+      if (!fresh(devShmStore, nowMillis)) {
+        devShmStore = new Sampled<>(Files.getFileStore(devShm), nowMillis);
+      }
+      FileStore fs = devShmStore.value();
       return new DevShm(devShm.toString(), fs.getTotalSpace(), fs.getUnallocatedSpace(), fs.type());
     } catch (IOException | SecurityException e) {
       devShmStore = null; // unmounted, or not there yet: looked up again next time
