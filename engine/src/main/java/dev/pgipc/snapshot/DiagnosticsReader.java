@@ -146,8 +146,9 @@ final class DiagnosticsReader {
 
   /**
    * Private memory of a running server's processes: the postmaster and its children. Which
-   * processes there are is read on every scan (a vanished one is the OOM judge's evidence); the
-   * size of each is sampled (the kernel walks its page tables for it).
+   * processes there are is read on every scan (a vanished one is the OOM judge's evidence), and so
+   * is the size of each that may be growing (a query at work: the likely victim); the others' sizes
+   * are sampled (the kernel walks a process's page tables for it).
    */
   private List<ProcessMemory> processMemory(ProcessReader procs, List<DataDirectory> dirs, long nowMillis) {
     List<ProcessMemory> out = new ArrayList<>();
@@ -167,8 +168,9 @@ final class DiagnosticsReader {
       }
       for (ProcessInfo p : members) {
         ProcessKey key = ProcessKey.of(p);
+        ProcessTitle t = ProcessTitle.parse(p.cmdline());
         Sampled<long[]> known = rollups.get(key);
-        if (!fresh(known, nowMillis)) {
+        if (!fresh(known, nowMillis) || t.mayGrow()) {
           long[] read = smapsRollup(proc.resolve(p.pid() + "/smaps_rollup"));
           known = read == null ? null : new Sampled<>(read, nowMillis);
         }
@@ -177,7 +179,6 @@ final class DiagnosticsReader {
         }
         sampled.put(key, known);
         long[] sizes = known.value();
-        ProcessTitle t = ProcessTitle.parse(p.cmdline());
         out.add(new ProcessMemory(p.pid(), p.ppid(), sizes[0], sizes[1], t.role(), t.user(), t.database(), t.client(),
             t.activity(), d.path(), p.startEpochMillis()));
       }
