@@ -27,6 +27,13 @@ public final class Scanner {
   private final SnapshotReader reader;
   private volatile long minStaleSeconds;
 
+  /**
+   * How old diagnosis samples may get in a scan loop (the sidecar's, every 10 s by default): what only
+   * explains failures (process memory, logind, limits) is read once a minute, a server log whenever
+   * it grew; verdicts rest on what every scan reads anew.
+   */
+  public static final Duration LOOP_DIAGNOSIS_SAMPLE_EVERY = Duration.ofSeconds(60);
+
   /** A scanner that does not take /dev/shm to be private to the IPC namespace (the safe default). */
   public Scanner(Ipc ipc, long minStaleSeconds) {
     this(ipc, minStaleSeconds, false);
@@ -56,6 +63,16 @@ public final class Scanner {
     Snapshot snap = snapshot(dataDirs);
     Assessment a = new Classifier(minStaleSeconds).assess(snap);
     return a.withDiagnosis(MemoryDiagnosis.judge(snap, a, history));
+  }
+
+  /**
+   * How often the sidecar's loop re-reads what only a diagnosis uses (a server process's memory,
+   * logind's settings, the sysctl limits; a log only when it changed). Zero, the default for
+   * one-shot scans, reads everything on every scan. What a verdict rests on is always read anew.
+   */
+  public Scanner sampleDiagnosisEvery(Duration every) {
+    reader.sampleDiagnosisEvery(every.toMillis());
+    return this;
   }
 
   /** Server log files whose tails explain failures; none: each data directory's log/ and pg_log/. */

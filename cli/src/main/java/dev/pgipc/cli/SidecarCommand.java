@@ -56,7 +56,8 @@ final class SidecarCommand implements Callable<Integer> {
     Fatal.install();
     Scanner scanner;
     try {
-      scanner = new Scanner(NativeIpc.get(), config.minStaleSeconds(), config.devShmPrivate());
+      scanner = new Scanner(NativeIpc.get(), config.minStaleSeconds(), config.devShmPrivate())
+          .sampleDiagnosisEvery(Scanner.LOOP_DIAGNOSIS_SAMPLE_EVERY);
       // PostgreSQL's log, when the pod shares it with the sidecar (a volume): pairs OOM kills with their query
       String log = System.getenv("PGIPC_SERVER_LOG");
       if (log != null && !log.isBlank()) {

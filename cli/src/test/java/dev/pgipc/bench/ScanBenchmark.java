@@ -3,8 +3,12 @@ package dev.pgipc.bench;
 import com.sun.management.ThreadMXBean;
 import dev.pgipc.Scanner;
 import dev.pgipc.assess.Assessment;
+import dev.pgipc.assess.Classifier;
+import dev.pgipc.assess.MemoryDiagnosis;
+import dev.pgipc.assess.OomHistory;
 import dev.pgipc.ipc.Ipc;
 import dev.pgipc.ipc.NativeIpc;
+import dev.pgipc.snapshot.Snapshot;
 import dev.pgipc.testing.HarnessLibc;
 import dev.pgipc.testing.PgCluster;
 import java.io.BufferedReader;
@@ -29,8 +33,11 @@ import jnr.ffi.Pointer;
  * scan read every process's maps where /dev/shm is declared private, measured both ways). Each step prints the median in-process scan (header probes
  * cached, as in the sidecar's loop), the median whole-process {@code ipcs -m -p} and
  * {@code lsipc -m}, their ratio, the CPU time of each (steadier than wall time on a busy machine),
- * and the heap one scan allocates. Run with bin/benchmark (as root,
- * with PostgreSQL installed; {@code --sysv-only} runs the first step alone).
+ * the heap one scan allocates, and where the scan's CPU time goes (reading, classifying, explaining).
+ * The scanner is the sidecar's (diagnosis samples kept for {@link Scanner#LOOP_DIAGNOSIS_SAMPLE_EVERY});
+ * the realistic host is also measured with the one-shot {@code pgipc scan}'s, which reads everything
+ * every time. Run with bin/benchmark (as root, with PostgreSQL installed; {@code --sysv-only} runs
+ * the first step alone).
  */
 public final class ScanBenchmark {
   private static final int IPC_CREAT = 01000;
@@ -88,7 +95,7 @@ public final class ScanBenchmark {
       }
       System.out.printf(Locale.ROOT, "benchmark: %d segments, %d processes attaching all of them, %d runs each%n", n, p, runs);
 
-      Scanner scanner = new Scanner(ipc, 30);
+      Scanner scanner = new Scanner(ipc, 30).sampleDiagnosisEvery(Scanner.LOOP_DIAGNOSIS_SAMPLE_EVERY);
       long t0 = System.nanoTime();
       scanner.scan(List.of());
       long firstNanos = System.nanoTime() - t0;
@@ -125,8 +132,10 @@ public final class ScanBenchmark {
           Files.setAttribute(f, "unix:uid", postgresUid);
         }
         results.add(measure(SERVERS + " live servers + " + LEAKED_DSM_FILES + " leaked DSM files", scanner, runs));
+        // pgipc scan: one scan, so every diagnosis read is made
+        results.add(measure("  same, one-shot scan (no sampling)", new Scanner(ipc, 30), runs));
         // the pod's view: leaked files may be stale, so every process's maps are read on each scan
-        Scanner privateShm = new Scanner(ipc, 30, true);
+        Scanner privateShm = new Scanner(ipc, 30, true).sampleDiagnosisEvery(Scanner.LOOP_DIAGNOSIS_SAMPLE_EVERY);
         privateShm.scan(List.of());
         results.add(measure("  same, /dev/shm declared private", privateShm, runs));
       }
@@ -190,7 +199,39 @@ public final class ScanBenchmark {
     System.out.printf(Locale.ROOT, "%s: %d segments, %d DSM files seen; scan %.2f ms (cpu %.2f), ipcs -m -p %.2f ms "
         + "(cpu %.2f), lsipc -m %.2f ms, %.2f MiB allocated per scan%n", host, r.segments(), r.dsm(), r.scanMs(),
         r.scanCpuMs(), ipcsMs, ipcsCpuMs, lsipcMs, r.allocMiB());
+    phases(scanner, runs);
     return r;
+  }
+
+  /** Where one scan's CPU time and heap go: reading the snapshot, classifying it, explaining it. */
+  private static void phases(Scanner scanner, int runs) {
+    ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long tid = Thread.currentThread().getId();
+    long[] cpu = new long[3];
+    long[] heap = new long[3];
+    Classifier classifier = new Classifier(scanner.minStaleSeconds());
+    for (int i = 0; i < runs; i++) {
+      long c0 = threads.getCurrentThreadCpuTime();
+      long a0 = threads.getThreadAllocatedBytes(tid);
+      Snapshot snap = scanner.snapshot(List.of());
+      long c1 = threads.getCurrentThreadCpuTime();
+      long a1 = threads.getThreadAllocatedBytes(tid);
+      Assessment a = classifier.assess(snap);
+      long c2 = threads.getCurrentThreadCpuTime();
+      long a2 = threads.getThreadAllocatedBytes(tid);
+      MemoryDiagnosis.judge(snap, a, OomHistory.NONE);
+      long c3 = threads.getCurrentThreadCpuTime();
+      long a3 = threads.getThreadAllocatedBytes(tid);
+      cpu[0] += c1 - c0;
+      cpu[1] += c2 - c1;
+      cpu[2] += c3 - c2;
+      heap[0] += a1 - a0;
+      heap[1] += a2 - a1;
+      heap[2] += a3 - a2;
+    }
+    System.out.printf(Locale.ROOT, "  phases (cpu ms / MiB per scan): read %.2f / %.2f, classify %.2f / %.2f, "
+        + "diagnose %.2f / %.2f%n", cpu[0] / 1e6 / runs, heap[0] / (double) runs / (1 << 20), cpu[1] / 1e6 / runs,
+        heap[1] / (double) runs / (1 << 20), cpu[2] / 1e6 / runs, heap[2] / (double) runs / (1 << 20));
   }
 
   private static void attachAndWait(String idList) throws Exception {

@@ -68,9 +68,9 @@ class OomKillTest {
       Files.writeString(cgroup.resolve("cgroup.procs"), Integer.toString(pid));
       culprit.send(QUERY + ";");
 
-      // the sidecar's engine: one Scanner, the OOM history carried from scan to scan
-      IpcEngine engine = new IpcEngine(new Scanner(NativeIpc.get(), 30).serverLogs(List.of(pg.logFile())), pg.dataDir(),
-          Duration.ofSeconds(1));
+      // the sidecar's engine: one Scanner sampling as the sidecar's does, the OOM history carried from scan to scan
+      IpcEngine engine = new IpcEngine(new Scanner(NativeIpc.get(), 30).sampleDiagnosisEvery(Scanner.LOOP_DIAGNOSIS_SAMPLE_EVERY)
+          .serverLogs(List.of(pg.logFile())), pg.dataDir(), Duration.ofSeconds(1));
       // scan until a scan samples the culprit at the gate: a client backend holding tens of MB
       Assessment a = null;
       long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();

@@ -95,6 +95,9 @@ public final class Classifier {
    * attached to them and they belong to the same owner.
    */
   private static void sysvDsmSegments(List<SegmentAssessment> segments) {
+    if (segments.stream().allMatch(s -> s.observation().sysvDsm() == null)) {
+      return; // no crashed server's System V DSM control segment: nothing to index
+    }
     Map<Integer, SegmentAssessment> byShmid = new HashMap<>();
     Map<Integer, Integer> indexByKey = new HashMap<>();
     for (int i = 0; i < segments.size(); i++) {
@@ -153,7 +156,10 @@ public final class Classifier {
     PgSegmentState pgState = own != null ? pgState(s, own) : foreignState(s);
     CreatorStatus creator = creatorStatus(st, snap);
     List<Attacher> attachers = attachers(s, header, creator, snap, mappers);
-    long visible = attachers.stream().mapToLong(Attacher::attachments).sum();
+    long visible = 0;
+    for (Attacher a : attachers) {
+      visible += a.attachments();
+    }
     long hidden = Math.max(0, st.nattch() - visible);
     Judgement j = judge(s, header, creator, attachers, hidden, own, snap);
     return new SegmentAssessment(s, own == null ? null : own.path(), headerDir, pgState, creator, attachers, hidden,
@@ -209,7 +215,7 @@ public final class Classifier {
       return new Judgement(Verdict.Foreign, otherOwner);
     }
 
-    List<Attacher> inTheWay = attachers.stream().filter(a -> !a.isOrphan()).toList();
+    List<Attacher> inTheWay = attachers.isEmpty() ? List.of() : attachers.stream().filter(a -> !a.isOrphan()).toList();
     if (!inTheWay.isEmpty()) {
       return new Judgement(Verdict.InUse, describeInUse(inTheWay, st.cpid()));
     }
@@ -294,6 +300,9 @@ public final class Classifier {
 
   private static List<Attacher> attachers(SegmentObservation s, ShmHeader header, CreatorStatus creator, Snapshot snap,
       List<ProcessInfo> mappers) {
+    if (mappers.isEmpty()) {
+      return List.of();
+    }
     List<Attacher> out = new ArrayList<>(mappers.size());
     int cpid = s.stat().cpid();
     for (ProcessInfo p : mappers) {

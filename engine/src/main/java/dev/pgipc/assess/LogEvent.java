@@ -47,6 +47,9 @@ public record LogEvent(Type type, String log, String line, Integer pid, String o
     List<LogEvent> out = new ArrayList<>();
     for (int i = 0; i < lines.size(); i++) {
       String line = lines.get(i);
+      if (!mayNameAnEvent(line)) {
+        continue;
+      }
       Matcher m;
       if ((m = KILLED.matcher(line)).find()) {
         String query = following(lines, i, FAILED_PROCESS);
@@ -63,6 +66,14 @@ public record LogEvent(Type type, String log, String line, Integer pid, String o
       }
     }
     return out;
+  }
+
+  /**
+   * Whether the line holds the fixed words of one of the patterns above: a log tail has thousands of
+   * lines and is judged on every scan, and a plain search is far cheaper than five pattern searches.
+   */
+  private static boolean mayNameAnEvent(String line) {
+    return line.contains("shared memory segment") || line.contains("by signal 9") || line.contains("Identifier removed");
   }
 
   /** A pattern's group in one of the next few lines (a DETAIL follows its message at once). */

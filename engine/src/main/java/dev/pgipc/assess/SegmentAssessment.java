@@ -70,6 +70,9 @@ public record SegmentAssessment(
   }
 
   public List<Integer> orphanPids() {
+    if (attachers.isEmpty()) {
+      return List.of(); // nearly every segment: asked for each one on every scan
+    }
     return attachers.stream().filter(Attacher::isOrphan).map(Attacher::pid).toList();
   }
 }

@@ -28,6 +28,10 @@ public final class NativeIpc implements Ipc {
   private final Runtime runtime;
   /** One struct buffer per thread: a scan makes a thousand calls, allocating each would dominate. */
   private final ThreadLocal<Pointer> buffers;
+  /** The last thread's buffer, so the calls of one scan skip the thread-local lookup. */
+  private volatile OwnedBuffer lastBuffer;
+
+  private record OwnedBuffer(Thread owner, Pointer buffer) {}
 
   private NativeIpc(Libc libc) {
     this.libc = libc;
@@ -54,13 +58,24 @@ public final class NativeIpc implements Ipc {
     return libc;
   }
 
+  private Pointer buffer() {
+    OwnedBuffer last = lastBuffer;
+    Thread self = Thread.currentThread();
+    if (last != null && last.owner() == self) {
+      return last.buffer();
+    }
+    Pointer mine = buffers.get();
+    lastBuffer = new OwnedBuffer(self, mine);
+    return mine;
+  }
+
   public int lastError() {
     return runtime.getLastError();
   }
 
   @Override
   public Result<ShmStat> stat(int shmid) {
-    Pointer buf = buffers.get();
+    Pointer buf = buffer();
     if (libc.shmctl(shmid, IPC_STAT, buf) < 0) {
       return Result.failed(runtime.getLastError());
     }
@@ -69,13 +84,13 @@ public final class NativeIpc implements Ipc {
 
   @Override
   public Result<Integer> highestSegmentIndex() {
-    int r = libc.shmctl(0, IPC_INFO, buffers.get());
+    int r = libc.shmctl(0, IPC_INFO, buffer());
     return r < 0 ? Result.failed(runtime.getLastError()) : Result.ok(r);
   }
 
   @Override
   public Result<ShmStat> statAtIndex(int index) {
-    Pointer buf = buffers.get();
+    Pointer buf = buffer();
     int shmid = libc.shmctl(index, SHM_STAT_ANY, buf);
     if (shmid < 0) {
       return Result.failed(runtime.getLastError());
@@ -86,7 +101,7 @@ public final class NativeIpc implements Ipc {
   /** struct shm_info: int used_ids (padded to 8), then unsigned long shm_tot (pages), shm_rss, shm_swp. */
   @Override
   public Result<ShmUsage> shmUsage() {
-    Pointer buf = buffers.get();
+    Pointer buf = buffer();
     if (libc.shmctl(0, SHM_INFO, buf) < 0) {
       return Result.failed(runtime.getLastError());
     }

@@ -20,7 +20,7 @@ public final class CgroupMemoryReader {
 
   /** Null when no memory cgroup can be read (not Linux, or /sys not mounted). */
   public static CgroupMemory read(Path proc, Path cgroupRoot) {
-    return read(proc.resolve("self/cgroup"), cgroupRoot, true);
+    return readAt(locate(proc.resolve("self/cgroup"), cgroupRoot, true));
   }
 
   /**
@@ -28,14 +28,21 @@ public final class CgroupMemoryReader {
    * when its cgroup is not visible under our mount (another container's, from a pod's sidecar).
    */
   public static CgroupMemory readOf(Path proc, int pid, Path cgroupRoot) {
-    return read(proc.resolve(pid + "/cgroup"), cgroupRoot, false);
+    return readAt(locate(proc.resolve(pid + "/cgroup"), cgroupRoot, false));
   }
 
-  private static CgroupMemory read(Path cgroupFile, Path cgroupRoot, boolean mountRootIsOurs) {
+  /** Where a memory cgroup's files are: its version and directory. */
+  record Location(int version, Path dir) {}
+
+  /**
+   * The memory cgroup a {@code /proc/PID/cgroup} file names, under our mount; null when none is
+   * visible. A process stays in its cgroup unless moved, so callers may keep the answer a while.
+   */
+  static Location locate(Path cgroupFile, Path cgroupRoot, boolean mountRootIsOurs) {
     String v1Path = null;
     String v2Path = null;
     try {
-      for (String line : Files.readAllLines(cgroupFile)) {
+      for (String line : Files.readString(cgroupFile).split("\n")) {
         String[] f = line.split(":", 3);
         if (f.length == 3 && f[0].equals("0") && f[1].isEmpty()) {
           v2Path = f[2];
@@ -49,31 +56,43 @@ public final class CgroupMemoryReader {
     if (v1Path != null) {
       Path base = firstExisting(cgroupRoot.resolve("memory"), v1Path, "memory.usage_in_bytes", mountRootIsOurs);
       if (base != null) {
-        Map<String, Long> stat = keyValues(base.resolve("memory.stat"));
-        long limit = number(base.resolve("memory.limit_in_bytes"));
-        return new CgroupMemory(1,
-            number(base.resolve("memory.usage_in_bytes")),
-            limit >= V1_UNLIMITED ? -1 : limit,
-            stat.getOrDefault("shmem", -1L),
-            stat.getOrDefault("rss", -1L),
-            stat.getOrDefault("cache", -1L),
-            keyValues(base.resolve("memory.oom_control")).getOrDefault("oom_kill", -1L));
+        return new Location(1, base);
       }
     }
     if (v2Path != null) {
       Path base = firstExisting(cgroupRoot, v2Path, "memory.current", mountRootIsOurs);
       if (base != null) {
-        Map<String, Long> stat = keyValues(base.resolve("memory.stat"));
-        return new CgroupMemory(2,
-            number(base.resolve("memory.current")),
-            number(base.resolve("memory.max")),
-            stat.getOrDefault("shmem", -1L),
-            stat.getOrDefault("anon", -1L),
-            stat.getOrDefault("file", -1L),
-            keyValues(base.resolve("memory.events")).getOrDefault("oom_kill", -1L));
+        return new Location(2, base);
       }
     }
     return null;
+  }
+
+  /** The cgroup's usage, limits and OOM kills as they are now; null without a location. */
+  static CgroupMemory readAt(Location at) {
+    if (at == null) {
+      return null;
+    }
+    Path base = at.dir();
+    if (at.version() == 1) {
+      Map<String, Long> stat = keyValues(base.resolve("memory.stat"));
+      long limit = number(base.resolve("memory.limit_in_bytes"));
+      return new CgroupMemory(1,
+          number(base.resolve("memory.usage_in_bytes")),
+          limit >= V1_UNLIMITED ? -1 : limit,
+          stat.getOrDefault("shmem", -1L),
+          stat.getOrDefault("rss", -1L),
+          stat.getOrDefault("cache", -1L),
+          keyValues(base.resolve("memory.oom_control")).getOrDefault("oom_kill", -1L));
+    }
+    Map<String, Long> stat = keyValues(base.resolve("memory.stat"));
+    return new CgroupMemory(2,
+        number(base.resolve("memory.current")),
+        number(base.resolve("memory.max")),
+        stat.getOrDefault("shmem", -1L),
+        stat.getOrDefault("anon", -1L),
+        stat.getOrDefault("file", -1L),
+        keyValues(base.resolve("memory.events")).getOrDefault("oom_kill", -1L));
   }
 
   /** Our cgroup's directory; inside a cgroup namespace the path is "/" and the mount is ours. */
@@ -117,15 +136,40 @@ public final class CgroupMemoryReader {
   /** Lines of "name value", as memory.stat, memory.events and memory.oom_control are written. */
   static Map<String, Long> parseKeyValues(String text) {
     Map<String, Long> out = new HashMap<>();
-    for (String line : text.split("\n")) {
-      String[] f = line.trim().split("\\s+");
-      if (f.length == 2) {
+    int at = 0;
+    int n = text.length();
+    while (at < n) {
+      int end = text.indexOf('\n', at);
+      end = end < 0 ? n : end;
+      // exactly two words; walked rather than split with a pattern (memory.stat has dozens of lines)
+      int[] words = new int[4];
+      int count = 0;
+      int i = at;
+      while (i < end && count <= 2) {
+        while (i < end && Character.isWhitespace(text.charAt(i))) {
+          i++;
+        }
+        if (i == end) {
+          break;
+        }
+        int from = i;
+        while (i < end && !Character.isWhitespace(text.charAt(i))) {
+          i++;
+        }
+        if (count < 2) {
+          words[count * 2] = from;
+          words[count * 2 + 1] = i;
+        }
+        count++;
+      }
+      if (count == 2) {
         try {
-          out.put(f[0], Long.parseLong(f[1]));
+          out.put(text.substring(words[0], words[1]), Long.parseLong(text, words[2], words[3], 10));
         } catch (NumberFormatException ignored) {
           // a line we do not need
         }
       }
+      at = end + 1;
     }
     return out;
   }

@@ -24,8 +24,13 @@ public final class ProcText {
   /** The fields of /proc/PID/stat pgipc uses. */
   public record PidStat(int pid, String comm, char state, int ppid, long startTicks) {}
 
-  /** What /proc/PID/maps says about shared memory: shmid to mapping count, and DSM handles. */
-  public record Mappings(Map<Integer, Integer> sysvAttachments, Set<Long> dsmHandles) {}
+  /**
+   * What /proc/PID/maps says about shared memory: shmid to mapping count, DSM handles, and of those
+   * the handles of files mapped although unlinked ({@code (deleted)}), in order of appearance.
+   */
+  public record Mappings(Map<Integer, Integer> sysvAttachments, Set<Long> dsmHandles, List<Long> deletedDsmHandles) {
+    static final Mappings NONE = new Mappings(Map.of(), Set.of(), List.of());
+  }
 
   private ProcText() {}
 
@@ -114,12 +119,34 @@ public final class ProcText {
     try {
       int pid = Integer.parseInt(text.substring(0, open).trim());
       String comm = text.substring(open + 1, close);
-      String[] f = text.substring(close + 1).trim().split("\\s+");
-      // after comm: state(3) ppid(4) ... starttime(22) => indexes 0, 1 and 19
-      if (f.length < 20 || f[0].length() != 1) {
-        return null;
+      // after comm: state(3) ppid(4) ... starttime(22) => fields 0, 1 and 19; walked, not split
+      char state = 0;
+      int ppid = 0;
+      int i = close + 1;
+      int n = text.length();
+      for (int field = 0; field <= 19; field++) {
+        while (i < n && Character.isWhitespace(text.charAt(i))) {
+          i++;
+        }
+        int from = i;
+        while (i < n && !Character.isWhitespace(text.charAt(i))) {
+          i++;
+        }
+        if (from == i) {
+          return null;
+        }
+        if (field == 0) {
+          if (i - from != 1) {
+            return null;
+          }
+          state = text.charAt(from);
+        } else if (field == 1) {
+          ppid = Integer.parseInt(text, from, i, 10);
+        } else if (field == 19) {
+          return new PidStat(pid, comm, state, ppid, Long.parseLong(text, from, i, 10));
+        }
       }
-      return new PidStat(pid, comm, f[0].charAt(0), Integer.parseInt(f[1]), Long.parseLong(f[19]));
+      return null;
     } catch (NumberFormatException e) {
       return null;
     }
@@ -159,6 +186,7 @@ public final class ProcText {
 
   private static final byte[] SYSV = "/SYSV".getBytes(StandardCharsets.ISO_8859_1);
   private static final byte[] DSM_PATH = "/dev/shm/PostgreSQL.".getBytes(StandardCharsets.ISO_8859_1);
+  private static final byte[] DELETED = " (deleted)".getBytes(StandardCharsets.ISO_8859_1);
 
   /**
    * As {@link #parseMaps(CharSequence)}, over the first {@code length} bytes as the kernel wrote
@@ -170,6 +198,7 @@ public final class ProcText {
   public static Mappings parseMaps(byte[] b, int length) {
     Map<Integer, Integer> sysv = null;
     Set<Long> dsm = null;
+    List<Long> deleted = null;
     int at = 0;
     while (at < length) {
       int lineEnd = at;
@@ -216,12 +245,26 @@ public final class ProcText {
               dsm = new HashSet<>();
             }
             dsm.add(handle);
+            if (endsWith(b, pathTo, lineEnd, DELETED)) {
+              if (deleted == null) {
+                deleted = new ArrayList<>();
+              }
+              if (!deleted.contains(handle)) {
+                deleted.add(handle);
+              }
+            }
           }
         }
       }
       at = lineEnd + 1;
     }
-    return new Mappings(sysv == null ? Map.of() : sysv, dsm == null ? Set.of() : dsm);
+    return new Mappings(sysv == null ? Map.of() : sysv, dsm == null ? Set.of() : dsm,
+        deleted == null ? List.of() : deleted);
+  }
+
+  /** Whether the line ends in {@code suffix} right after the path's first word (nothing else between). */
+  private static boolean endsWith(byte[] b, int from, int lineEnd, byte[] suffix) {
+    return lineEnd - from == suffix.length && startsWith(b, from, lineEnd, suffix);
   }
 
   /** What {@code \\s} matches. */

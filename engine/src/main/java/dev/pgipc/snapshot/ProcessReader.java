@@ -27,10 +27,16 @@ final class ProcessReader {
   private final long bootEpochMillis;
   private final Map<Integer, ProcessInfo> read = new HashMap<>();
   private final Map<Integer, Path> cwdPaths = new HashMap<>();
+  /** DSM files each process whose maps were read maps although unlinked (a diagnosis reads them here). */
+  private final Map<Integer, List<Long>> deletedDsm = new HashMap<>();
+  private final Map<Integer, List<Integer>> childrenOf = new HashMap<>();
   /** What each /proc file of this scan is read into (see {@link #read}). */
   private byte[] buffer = new byte[16 * 1024];
   /** The reader's own IPC namespace ("ipc:[inode]"), null when unreadable. */
   private final String ownIpcNamespace;
+
+  /** PID_MAX_LIMIT on 64-bit Linux. */
+  private static final int MAX_PID = 4 * 1024 * 1024;
 
   /** USER_HZ is 100 on every Linux architecture pgipc supports (the ABI fixes it). */
   private static final long TICKS_PER_SECOND = 100;
@@ -63,13 +69,38 @@ final class ProcessReader {
     return bootEpochMillis + startTicks * 1000 / TICKS_PER_SECOND;
   }
 
-  /** Children of a process's main thread (/proc/PID/task/PID/children); empty when unavailable. */
+  /**
+   * Children of a process's main thread (/proc/PID/task/PID/children); empty when unavailable. Read
+   * once per scan like everything here: the attachment check and the diagnosis both ask.
+   */
   List<Integer> children(int pid) {
+    List<Integer> known = childrenOf.get(pid);
+    if (known == null) {
+      known = List.copyOf(readChildren(pid));
+      childrenOf.put(pid, known);
+    }
+    return known;
+  }
+
+  private List<Integer> readChildren(int pid) {
     List<Integer> out = new ArrayList<>();
     try {
-      for (String s : readString(proc.resolve(pid + "/task/" + pid + "/children")).trim().split("\\s+")) {
-        if (!s.isEmpty()) {
-          out.add(Integer.parseInt(s));
+      int length = read(proc.resolve(pid + "/task/" + pid + "/children"));
+      int value = -1;
+      for (int i = 0; i <= length; i++) {
+        byte c = i < length ? buffer[i] : (byte) ' ';
+        if (c >= '0' && c <= '9') {
+          value = (value < 0 ? 0 : value * 10) + (c - '0');
+          if (value > MAX_PID) {
+            throw new NumberFormatException("not a PID");
+          }
+        } else if (c == ' ' || c == '\n') {
+          if (value >= 0) {
+            out.add(value);
+          }
+          value = -1;
+        } else {
+          throw new NumberFormatException("not a PID list");
         }
       }
     } catch (IOException | NumberFormatException e) {
@@ -118,6 +149,11 @@ final class ProcessReader {
     return out;
   }
 
+  /** Handles of unlinked DSM files the process maps, or null when its maps were not read in this scan. */
+  List<Long> deletedDsmOf(int pid) {
+    return deletedDsm.get(pid);
+  }
+
   /** Where a PostgreSQL process works: its data directory. */
   Path cwdPath(int pid) {
     return cwdPaths.get(pid);
@@ -164,6 +200,7 @@ final class ProcessReader {
         return base.withMaps(Map.of(), Set.of(), ProcessInfo.IpcNamespace.SAME);
       }
       ProcText.Mappings maps = readMaps(dir);
+      deletedDsm.put(pid, maps.deletedDsmHandles());
       ProcessInfo.IpcNamespace ns = ipcNamespaceOf(dir);
       // A /SYSV line names a shmid of the mapping process's own IPC namespace: in another
       // namespace the same number is another segment, so only our namespace's attachments count.
@@ -199,7 +236,7 @@ final class ProcessReader {
       int length = read(dir.resolve("maps")); // first: it may grow the buffer
       return ProcText.parseMaps(buffer, length);
     } catch (AccessDeniedException e) {
-      return new ProcText.Mappings(Map.of(), Set.of());
+      return ProcText.Mappings.NONE;
     }
   }
 

@@ -19,6 +19,20 @@ public record ProcessTitle(String role, String user, String database, String cli
   /** The postmaster (its command line is never retitled). */
   public static final ProcessTitle POSTMASTER = new ProcessTitle("postmaster", null, null, null, null);
 
+  /**
+   * Whether the process may be growing now: a client backend running something (or whose title
+   * does not say, with update_process_title off), a parallel worker, an autovacuum worker. These
+   * are the OOM killer's likely victims, so their memory is sampled on every scan; an idle session
+   * or a background process keeps its size between the sidecar's slower samples.
+   */
+  public boolean mayGrow() {
+    return switch (role) {
+      case "client backend" -> activity == null || !activity.startsWith("idle");
+      case "parallel worker", "autovacuum worker" -> true;
+      default -> false;
+    };
+  }
+
   /** Parses a command line as /proc/PID/cmdline shows it (NULs read as spaces). */
   public static ProcessTitle parse(String cmdline) {
     if (cmdline == null || !cmdline.startsWith("postgres: ")) {

@@ -36,6 +36,7 @@ public final class SnapshotReader {
   private final long bootEpochMillis;
   private final boolean devShmPrivate;
   private final Path etc;
+  private final DiagnosticsReader diagnostics;
   private volatile List<Path> serverLogs = List.of();
 
   /** Where the kernel shows processes, POSIX shared memory and cgroups on this host. */
@@ -61,11 +62,21 @@ public final class SnapshotReader {
     this.cgroupRoot = cgroupRoot;
     this.etc = ETC;
     this.bootEpochMillis = readBootTime(proc);
+    this.diagnostics = new DiagnosticsReader(proc, devShm, cgroupRoot, etc);
   }
 
   /** Server log files to read the tails of; when none, each data directory's log/ and pg_log/. */
   public void serverLogs(List<Path> files) {
     this.serverLogs = List.copyOf(files);
+  }
+
+  /**
+   * How old a diagnosis sample may be (a server process's memory, logind's settings, ...; see
+   * {@link DiagnosticsReader}); zero, the default, reads all of them on every scan. Nothing the
+   * classifier judges is sampled: segments, processes, their maps and files are read every scan.
+   */
+  public void sampleDiagnosisEvery(long millis) {
+    diagnostics.sampleEvery(millis);
   }
 
   /**
@@ -180,16 +191,8 @@ public final class SnapshotReader {
         dataDirs.add(readDataDirectory(d));
       }
     }
-    CgroupMemory memory = CgroupMemoryReader.read(proc, cgroupRoot);
-    List<ProcessMemory> processMemory = DiagnosticsReader.processMemory(proc, procs, dataDirs);
-    Diagnostics diagnostics = new Diagnostics(
-        DiagnosticsReader.kernel(proc, ipc, segments),
-        DiagnosticsReader.devShm(devShm),
-        processMemory,
-        DiagnosticsReader.serverCgroups(proc, cgroupRoot, procs, dataDirs),
-        DiagnosticsReader.host(etc),
-        DiagnosticsReader.serverLogs(serverLogs, dataDirs, warnings),
-        DiagnosticsReader.deletedDsmMappings(proc, procs, dataDirs));
+    CgroupMemory memory = this.diagnostics.ownMemory(now);
+    Diagnostics diagnostics = this.diagnostics.read(ipc, procs, dataDirs, segments, serverLogs, warnings, now);
     return new Snapshot(now, self, selfUid(), segments, semaphores, dataDirs, snapshotProcs, processesReadable, needEveryone,
         dsm, devShmPrivate, dsmComplete[0], memory, warnings, diagnostics);
   }
@@ -285,17 +288,20 @@ public final class SnapshotReader {
     for (DsmFile f : dsm) {
       files.add(f.handle());
     }
-    Map<Integer, Integer> indexByKey = new HashMap<>();
-    for (int i = 0; i < segments.size(); i++) {
-      if (segments.get(i).stat().key() != 0) {
-        indexByKey.put(segments.get(i).stat().key(), i);
-      }
-    }
+    Map<Integer, Integer> indexByKey = null; // built only for a crashed server's header (rare)
     List<SegmentObservation> out = new ArrayList<>(segments);
     for (SegmentObservation s : segments) {
       ShmHeader h = s.headerOrNull();
       if (h == null || !h.isPostgres() || h.dsmControl() == 0 || s.stat().nattch() != 0 || files.contains(h.dsmControl())) {
         continue;
+      }
+      if (indexByKey == null) {
+        indexByKey = new HashMap<>();
+        for (int i = 0; i < segments.size(); i++) {
+          if (segments.get(i).stat().key() != 0) {
+            indexByKey.put(segments.get(i).stat().key(), i);
+          }
+        }
       }
       Integer at = indexByKey.get(SegmentObservation.sysvDsmKey(h.dsmControl()));
       if (at == null || out.get(at).statErrno() != 0) {

@@ -46,4 +46,16 @@ class ProcessTitleTest {
         ProcessTitle.parse("postgres: some extension worker"));
     assertEquals("backend", ProcessTitle.parse("postgres: ").role());
   }
+
+  @Test
+  void aQueryAtWorkMayGrowAnIdleSessionOrABackgroundProcessNot() {
+    assertEquals(true, ProcessTitle.parse("postgres: alice shop [local] SELECT").mayGrow());
+    assertEquals(true, ProcessTitle.parse("postgres: carol shop ::1(40000)").mayGrow(), "update_process_title = off");
+    assertEquals(true, ProcessTitle.parse("postgres: parallel worker for PID 812").mayGrow());
+    assertEquals(true, ProcessTitle.parse("postgres: autovacuum worker shop").mayGrow());
+    assertEquals(false, ProcessTitle.parse("postgres: alice shop [local] idle").mayGrow());
+    assertEquals(false, ProcessTitle.parse("postgres: bob shop 10.0.0.5(51234) idle in transaction").mayGrow());
+    assertEquals(false, ProcessTitle.parse("postgres: checkpointer ").mayGrow());
+    assertEquals(false, ProcessTitle.POSTMASTER.mayGrow());
+  }
 }
