@@ -4,6 +4,7 @@ import dev.pgipc.api.v1alpha1.PgIpcPolicy;
 import dev.pgipc.api.v1alpha1.PgIpcPolicyStatus;
 import dev.pgipc.operator.decide.PolicyStatusCalc;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -11,9 +12,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,25 +37,35 @@ final class PolicyStatusWriter {
 
   private final ClusterIo io;
   private final boolean evictionAllowed;
-  private final ThreadPoolExecutor executor;
+  private final ScheduledThreadPoolExecutor executor;
   /** The last policy status written, by namespace/name. */
   private final Map<String, PgIpcPolicy> lastWritten = new ConcurrentHashMap<>();
   /** Statuses waiting, and the policies whose writer is running, by namespace/name. Guarded by pending. */
   private final Map<String, Pending> pending = new HashMap<>();
   private final Set<String> running = new HashSet<>();
+  /** When each policy's status was last written (System.nanoTime). Guarded by pending. */
+  private final Map<String, Long> writtenAt = new HashMap<>();
 
   /**
-   * Writes on one thread of its own, idle ones ending: a burst of status writes never queues in
+   * At most one status write per policy this often: while many pods fail, the counts change at
+   * every pass, and a write per pass would crowd the API server the pods' own writes go through.
+   */
+  static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
+
+  /**
+   * Writes on one thread of its own, ending when idle: a burst of status writes never queues in
    * front of the pods' writes, and the coalescing keeps it to one waiting status a policy.
    */
   PolicyStatusWriter(ClusterIo io, boolean evictionAllowed) {
     this.io = io;
     this.evictionAllowed = evictionAllowed;
-    this.executor = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+    this.executor = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "pgipc-policy-status");
       t.setDaemon(true);
       return t;
     });
+    executor.setKeepAliveTime(30, TimeUnit.SECONDS);
+    executor.allowCoreThreadTimeOut(true);
   }
 
   /** Writes nothing more (a status still waiting is dropped: the next leader writes its own). */
@@ -65,11 +75,12 @@ final class PolicyStatusWriter {
 
   /**
    * Writes the status on the executor, so a pass does not wait for it: one write per policy at a
-   * time, in order, and a status still waiting is replaced by a newer one (its new requests are
-   * carried over, so the remediations counter loses none).
+   * time, in order, at most one per {@link #MIN_INTERVAL}, and a status still waiting is replaced
+   * by a newer one (its new requests are carried over, so the remediations counter loses none).
    */
   void writeLater(PgIpcPolicy policy, PolicyStatusCalc.Counts counts, Instant now) {
     String key = key(policy);
+    long delay;
     synchronized (pending) {
       Pending old = pending.get(key);
       pending.put(key, old == null ? new Pending(policy, counts, now) : new Pending(policy, plus(counts,
@@ -77,9 +88,15 @@ final class PolicyStatusWriter {
       if (!running.add(key)) {
         return;
       }
+      Long last = writtenAt.get(key);
+      delay = last == null ? 0 : Math.max(0, last + MIN_INTERVAL.toNanos() - System.nanoTime());
     }
+    drainAfter(key, delay);
+  }
+
+  private void drainAfter(String key, long delayNanos) {
     try {
-      executor.execute(() -> drain(key));
+      executor.schedule(() -> drain(key), delayNanos, TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       // stopping
       synchronized (pending) {
@@ -89,29 +106,41 @@ final class PolicyStatusWriter {
   }
 
   private void drain(String key) {
-    while (true) {
-      Pending p;
-      synchronized (pending) {
-        p = pending.remove(key);
-        if (p == null) {
-          running.remove(key);
-          return;
-        }
-      }
-      try {
-        write(p.policy(), p.counts(), p.now());
-      } catch (RuntimeException e) {
-        LOG.warn("policy {}: could not write its status: {}", key, ClusterIo.firstLine(String.valueOf(e.getMessage())));
-        synchronized (pending) {
-          // the next status written carries these new requests
-          Pending newer = pending.get(key);
-          pending.put(key, newer == null ? p : new Pending(newer.policy(), plus(newer.counts(),
-              p.counts().newRequests()), newer.now()));
-          running.remove(key);
-        }
+    Pending p;
+    synchronized (pending) {
+      p = pending.remove(key);
+      if (p == null) {
+        running.remove(key);
         return;
       }
     }
+    boolean wrote;
+    try {
+      wrote = write(p.policy(), p.counts(), p.now());
+    } catch (RuntimeException e) {
+      LOG.warn("policy {}: could not write its status: {}", key, ClusterIo.firstLine(String.valueOf(e.getMessage())));
+      synchronized (pending) {
+        // the next status written carries these new requests
+        Pending newer = pending.get(key);
+        pending.put(key, newer == null ? p : new Pending(newer.policy(), plus(newer.counts(),
+            p.counts().newRequests()), newer.now()));
+        running.remove(key);
+        writtenAt.put(key, System.nanoTime());
+      }
+      return;
+    }
+    long delay;
+    synchronized (pending) {
+      if (wrote) {
+        writtenAt.put(key, System.nanoTime());
+      }
+      if (!pending.containsKey(key)) {
+        running.remove(key);
+        return;
+      }
+      delay = wrote ? MIN_INTERVAL.toNanos() : 0;
+    }
+    drainAfter(key, delay);
   }
 
   private static PolicyStatusCalc.Counts plus(PolicyStatusCalc.Counts c, long newRequests) {
@@ -124,11 +153,14 @@ final class PolicyStatusWriter {
     lastWritten.keySet().retainAll(existing);
     synchronized (pending) {
       pending.keySet().retainAll(existing);
+      writtenAt.keySet().retainAll(existing);
     }
   }
 
-  void write(PgIpcPolicy policy, PolicyStatusCalc.Counts counts, Instant now) {
+  /** Returns whether a status was written (not when nothing changed or the policy is gone). */
+  boolean write(PgIpcPolicy policy, PolicyStatusCalc.Counts counts, Instant now) {
     String key = key(policy);
+    boolean[] wrote = {false};
     PgIpcPolicy mine = lastWritten.get(key);
     PgIpcPolicyStatus base = mine != null && Objects.equals(mine.getMetadata().getUid(), policy.getMetadata().getUid())
         ? mine.getStatus() : policy.getStatus();
@@ -138,6 +170,7 @@ final class PolicyStatusWriter {
             : PolicyStatusCalc.next(a.current(), a.base(), counts, evictionAllowed, now);
         if (next != null) {
           lastWritten.put(key, io.updatePolicyStatus(a.current(), next));
+          wrote[0] = true;
         } else if (a.current() == null) {
           lastWritten.remove(key);
         }
@@ -154,6 +187,7 @@ final class PolicyStatusWriter {
       }
       // 409 still after every attempt: the next pass writes it
     }
+    return wrote[0];
   }
 
   private static String key(PgIpcPolicy p) {
