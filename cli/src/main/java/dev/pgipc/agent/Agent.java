@@ -150,7 +150,7 @@ public final class Agent implements AutoCloseable {
           scan();
           Instant scanned = clock.instant();
           nextScan = scanned.plus(config.scanInterval());
-          if (scanned.isBefore(settleUntil) && blockedUnverified(lastAssessment)) {
+          if (scanned.isBefore(settleUntil) && unsettled(lastAssessment, config.pgdata().toString())) {
             nextScan = scanned.plus(tuning.pidPoll());
           }
         }
@@ -206,24 +206,33 @@ public final class Agent implements AutoCloseable {
   }
 
   /**
-   * An instance not judged yet (Unknown), or a blocked start whose blocking segment is not (Unverified,
-   * Unknown), right after the postmaster changed is usually evidence in flux, not a lasting doubt: the dead postmaster's
-   * children are still exiting (attachments counted but their processes gone mid-read). Rescanning
-   * every poll for this long turns it into a verdict at once instead of one interval later; a doubt
-   * that lasts (attachers in a PID namespace not visible from here) costs only these few scans.
+   * Right after the postmaster changed, the evidence is usually in flux, not a lasting doubt: the
+   * dead postmaster is a zombie until its parent reaps it (PostgreSQL's own start would say "lock
+   * file already exists" then, and so does the simulation), and its children are still exiting
+   * (attachments counted but their processes gone mid-read: Unverified). Neither changes
+   * postmaster.pid, so without a rescan the verdict that follows (Orphaned, or a start that would
+   * succeed) would wait a whole interval, and the runtime's restart would meet the orphans first.
+   * Rescanning every poll for this long turns it into a verdict at once; a doubt that lasts
+   * (attachers in a PID namespace not visible from here) costs only these few scans.
    */
   static final Duration SETTLE = Duration.ofSeconds(5);
 
-  /** PGDATA's instance is Unknown, or blocked by a segment whose verdict is not settled. */
-  private boolean blockedUnverified(Assessment a) {
+  /**
+   * PGDATA's instance is Unknown, or blocked by a zombie postmaster, or by a segment whose verdict
+   * is not settled.
+   */
+  static boolean unsettled(Assessment a, String pgdata) {
     if (a == null) {
       return false;
     }
     for (InstanceAssessment i : a.instances()) {
-      if (!i.dataDirectory().equals(config.pgdata().toString())) {
+      if (!i.dataDirectory().equals(pgdata)) {
         continue;
       }
       if (i.state() == InstanceState.Unknown) {
+        return true;
+      }
+      if (i.state() == InstanceState.StartBlocked && i.postmaster() == PostmasterStatus.ZOMBIE) {
         return true;
       }
       if (i.state() == InstanceState.StartBlocked && i.blockingShmid() != null) {

@@ -96,4 +96,39 @@ class AgentScanLoopTest {
       postmaster.destroyForcibly().waitFor();
     }
   }
+
+  /**
+   * The killed postmaster is a zombie for a moment (its parent reaps it a little later): the start is
+   * blocked by the lock file, not yet by the segment. Reaping it changes neither postmaster.pid nor
+   * a PID the watch follows, so only the settling rescans turn it into the verdict that matters
+   * (Orphaned) before the runtime restarts PostgreSQL (issue 9: a benchmark round waited a whole
+   * interval for it).
+   */
+  @Test
+  void aZombiePostmasterIsRescannedUntilItIsReaped() throws Exception {
+    Process postmaster = new ProcessBuilder("sleep", "600").start();
+    try {
+      int pid = (int) postmaster.pid();
+      long now = System.currentTimeMillis() / 1000;
+      var zombie = Assessments.blockedByZombie(now, pgdata.toString(), pid);
+      assertEquals(dev.pgipc.api.v1alpha1.InstanceState.StartBlocked, zombie.instances().get(0).state(), "the fixture");
+      assertEquals(dev.pgipc.api.v1alpha1.PostmasterStatus.ZOMBIE, zombie.instances().get(0).postmaster(), "the fixture");
+      assertTrue(Agent.unsettled(zombie, pgdata.toString()), "a zombie postmaster is evidence in flux");
+      assertTrue(!Agent.unsettled(Assessments.blocked(now), Assessments.PGDATA), "an orphan verified is settled");
+      assertTrue(!Agent.unsettled(Assessments.running(now, pgdata.toString(), pid), pgdata.toString()), "running is settled");
+
+      FakeEngine engine = new FakeEngine(t -> Assessments.running(t, pgdata.toString(), pid));
+      AgentConfig config = new AgentConfig("pg-0", "ns-zombie", pgdata, Duration.ofMinutes(10), 30, 0, Duration.ofSeconds(1));
+      try (KubeApi client = MockApi.agentClient("http://127.0.0.1:" + MockApi.freePort() + "/", "ns-zombie");
+          Agent agent = new Agent(config, client, engine, AgentStatusTest.fast(), Clock.systemUTC())) {
+        agent.start();
+        Await.until("the first scan", () -> engine.scans.get() == 1);
+        engine.scene = t -> Assessments.blockedByZombie(t, pgdata.toString(), pid);
+        postmaster.destroyForcibly().waitFor();
+        Await.until("rescans while the postmaster is a zombie", Duration.ofSeconds(5), () -> engine.scans.get() >= 4);
+      }
+    } finally {
+      postmaster.destroyForcibly().waitFor();
+    }
+  }
 }

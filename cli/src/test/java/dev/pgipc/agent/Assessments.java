@@ -49,6 +49,19 @@ public final class Assessments {
         .attach(pid + 1, 15).build());
   }
 
+  /**
+   * {@code pgdata}'s postmaster {@code pid} was just killed and is a zombie its parent has not reaped
+   * yet (PostgreSQL's start would say "lock file already exists"); its stopped backend holds segment 15.
+   */
+  public static Assessment blockedByZombie(long nowSeconds, String pgdata, int pid) {
+    return CLASSIFIER.assess(new SnapshotBuilder().now(nowSeconds)
+        .dataDir(pgdata, INO, lock(pid, 15, "ready"))
+        .zombie(pid, 1)
+        .backend(pid + 1, 1, 'T', "checkpointer", INO)
+        .segment(15, KEY, 1, pid, read(header(pid, INO)))
+        .attach(pid + 1, 15).build());
+  }
+
   private static SnapshotBuilder runningBuilder(long nowSeconds) {
     return new SnapshotBuilder().now(nowSeconds)
         .dataDir(PGDATA, INO, lock(100, 15, "ready"))

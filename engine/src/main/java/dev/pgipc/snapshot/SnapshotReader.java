@@ -209,7 +209,7 @@ public final class SnapshotReader {
    * recently (the key walk); a postmaster process working in the data directory that is not the
    * one the file names and not a child of a PostgreSQL process (a new postmaster reading the old
    * file), visible only when pgipc shares its PID namespace; a live postmaster still
-   * {@code starting}.
+   * {@code starting}, or without a status line yet.
    */
   static String probeDeferral(List<DataDirectory> dirs, ProcessReader processes, long nowMillis) {
     for (DataDirectory d : dirs) {
@@ -218,7 +218,11 @@ public final class SnapshotReader {
         return d.path() + "/postmaster.pid was written " + (nowMillis - d.lockFileModifiedMillis()) / 1000
             + " s ago without its shared memory line: a postmaster may be judging old segments";
       }
-      if (lock != null && lock.isStarting()) {
+      // No status line yet is earlier still: the shared memory line is written as soon as the segment
+      // exists, the DSM control handle goes into its header after that, and "starting" after both.
+      // A header probed in between would be cached without the handle for the segment's lifetime,
+      // and the DSM files of that server could then never be tied to it (nor go with it).
+      if (lock != null && (lock.isStarting() || lock.status().isEmpty())) {
         ProcessInfo pm = processes.get((int) lock.postmasterPid(), false);
         if (pm != null && pm.isAlive()) {
           return "postmaster " + pm.pid() + " of " + d.path() + " is starting";

@@ -179,10 +179,15 @@ class RecoveryBenchmark {
             // the first request after the crash (a later one may clean up a leak)
             long requested = timeline.firstAfter(crashed, s -> s.getSpec() != null && s.getSpec().getRemediation() != null
                 && !s.getSpec().getRemediation().getId().equals(previousRequest));
-            String id = timeline.requestIdAt(requested);
+            String id = requested == Timeline.NONE ? null : timeline.requestIdAt(requested);
             long succeeded = timeline.firstAfter(crashed, s -> s.getStatus() != null && s.getStatus().getRemediation() != null
                 && s.getStatus().getRemediation().getId().equals(id)
                 && s.getStatus().getRemediation().getPhase() == RemediationPhase.Succeeded);
+            if (blocked == Timeline.NONE || requested == Timeline.NONE || succeeded == Timeline.NONE) {
+              timeline.print(crashed);
+              throw new AssertionError("round " + round + ": " + (blocked == Timeline.NONE ? "no StartBlocked"
+                  : requested == Timeline.NONE ? "no request" : "no Succeeded answer to " + id) + " seen after the crash");
+            }
             Round r = new Round(round, ms(blocked, t0), ms(requested, t0), ms(succeeded, t0), ms(retried, t0),
                 ms(accepting, t0), failedStarts, ms(accepting, crashed));
             results.add(r);
@@ -302,7 +307,7 @@ class RecoveryBenchmark {
         PgIpcStatus o = s.object();
         String segments = o.getStatus() == null || o.getStatus().getSegments() == null ? "-"
             : o.getStatus().getSegments().stream().filter(g -> g.getVerdict() != Verdict.Foreign) // other tenants of the host
-                .map(g -> g.getShmid() + ":" + g.getVerdict()).collect(Collectors.joining(","));
+                .map(g -> g.getShmid() + ":" + g.getVerdict() + (g.getVerdict() == Verdict.Unverified ? " (" + g.getReason() + ")" : "")).collect(Collectors.joining(","));
         System.out.printf("  %6d ms  rv %s  %s  segments %s  spec.remediation %s  status.remediation %s%n",
             (s.at() - t0) / 1_000_000, o.getMetadata().getResourceVersion(), state(o), segments,
             o.getSpec() == null || o.getSpec().getRemediation() == null ? "-" : o.getSpec().getRemediation().getId(),
