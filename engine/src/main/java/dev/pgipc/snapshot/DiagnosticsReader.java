@@ -54,7 +54,7 @@ final class DiagnosticsReader {
   private final Map<Path, LogTail> logTails = new HashMap<>();
   private Sampled<FileStore> devShmStore;
   /** What each /proc file read here is read into. */
-  private byte[] buffer = new byte[8 * 1024];
+  private final ProcFileBuffer procFile = new ProcFileBuffer(8 * 1024);
 
   /** A process's own identity: a PID reused later is another process. */
   private record ProcessKey(int pid, long startEpochMillis) {
@@ -234,8 +234,8 @@ final class DiagnosticsReader {
         Sampled<List<Long>> known = postmasterMaps.get(key);
         if (!fresh(known, nowMillis)) {
           try {
-            int length = read(proc.resolve(pm.pid() + "/maps"));
-            known = new Sampled<>(ProcText.parseMaps(buffer, length).deletedDsmHandles(), nowMillis);
+            int length = procFile.read(proc.resolve(pm.pid() + "/maps"));
+            known = new Sampled<>(ProcText.parseMaps(procFile.bytes(), length).deletedDsmHandles(), nowMillis);
           } catch (IOException e) {
             known = null; // gone, or not ours to read: nothing shown
           }
@@ -276,7 +276,8 @@ final class DiagnosticsReader {
   /** {Private_Clean + Private_Dirty, Rss} in bytes, null when unreadable (gone, or not ours to read). */
   private long[] smapsRollup(Path file) {
     try {
-      return parseSmapsRollup(buffer, read(file));
+      int length = procFile.read(file); // first: it may grow the buffer
+      return parseSmapsRollup(procFile.bytes(), length);
     } catch (IOException e) {
       return null;
     }
@@ -340,23 +341,6 @@ final class DiagnosticsReader {
       }
     }
     return true;
-  }
-
-  /** Reads a whole /proc file into {@link #buffer} (they report size 0) and returns its length. */
-  private int read(Path file) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      int n = 0;
-      while (true) {
-        if (n == buffer.length) {
-          buffer = Arrays.copyOf(buffer, buffer.length * 2);
-        }
-        int got = ch.read(ByteBuffer.wrap(buffer, n, buffer.length - n));
-        if (got < 0) {
-          return n;
-        }
-        n += got;
-      }
-    }
   }
 
   private HostIpcPolicy host(long nowMillis) {

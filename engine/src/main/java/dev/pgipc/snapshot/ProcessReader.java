@@ -1,16 +1,12 @@
 package dev.pgipc.snapshot;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +27,7 @@ final class ProcessReader {
   private final Map<Integer, List<Long>> deletedDsm = new HashMap<>();
   private final Map<Integer, List<Integer>> childrenOf = new HashMap<>();
   /** What each /proc file of this scan is read into (see {@link #read}). */
-  private byte[] buffer = new byte[16 * 1024];
+  private final ProcFileBuffer procFile = new ProcFileBuffer(16 * 1024);
   /** The reader's own IPC namespace ("ipc:[inode]"), null when unreadable. */
   private final String ownIpcNamespace;
 
@@ -85,10 +81,10 @@ final class ProcessReader {
   private List<Integer> readChildren(int pid) {
     List<Integer> out = new ArrayList<>();
     try {
-      int length = read(proc.resolve(pid + "/task/" + pid + "/children"));
+      int length = procFile.read(proc.resolve(pid + "/task/" + pid + "/children"));
       int value = -1;
       for (int i = 0; i <= length; i++) {
-        byte c = i < length ? buffer[i] : (byte) ' ';
+        byte c = i < length ? procFile.bytes()[i] : (byte) ' ';
         if (c >= '0' && c <= '9') {
           value = (value < 0 ? 0 : value * 10) + (c - '0');
           if (value > MAX_PID) {
@@ -177,8 +173,8 @@ final class ProcessReader {
         base = new ProcessInfo(st.pid(), st.ppid(), st.state(), st.comm(), "", uid,
             startEpochMillis(bootEpochMillis, st.startTicks()), null, null, null, exe, ProcessInfo.IpcNamespace.UNKNOWN);
         if (base.isPostgres()) {
-          int length = read(dir.resolve("cmdline"));
-          String cmdline = ProcText.cmdline(buffer, length);
+          int length = procFile.read(dir.resolve("cmdline"));
+          String cmdline = ProcText.cmdline(procFile.bytes(), length);
           FileId cwd = null;
           try {
             Path link = dir.resolve("cwd");
@@ -233,39 +229,17 @@ final class ProcessReader {
    */
   private ProcText.Mappings readMaps(Path dir) throws IOException {
     try {
-      int length = read(dir.resolve("maps")); // first: it may grow the buffer
-      return ProcText.parseMaps(buffer, length);
+      int length = procFile.read(dir.resolve("maps")); // first: it may grow the buffer
+      return ProcText.parseMaps(procFile.bytes(), length);
     } catch (AccessDeniedException e) {
       return ProcText.Mappings.NONE;
     }
   }
 
   private String readString(Path file) throws IOException {
-    int length = read(file); // first: it may grow the buffer
-    return new String(buffer, 0, length, StandardCharsets.ISO_8859_1);
+    int length = procFile.read(file); // first: it may grow the buffer
+    return new String(procFile.bytes(), 0, length, StandardCharsets.ISO_8859_1);
   }
 
-  /**
-   * Reads a whole /proc file into {@link #buffer} and returns its length. /proc files report size
-   * 0, so reading them the usual way grows and copies a new array for each; one buffer serves the
-   * scan instead (a process attached to a thousand segments has 100 KiB of maps).
-   */
-  private int read(Path file) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      int n = 0;
-      while (true) {
-        if (n == buffer.length) {
-          buffer = Arrays.copyOf(buffer, buffer.length * 2);
-        }
-        int got = ch.read(ByteBuffer.wrap(buffer, n, Math.min(buffer.length - n, READ_CHUNK)));
-        if (got < 0) {
-          return n;
-        }
-        n += got;
-      }
-    }
-  }
 
-  /** Bytes per read call: also the size of the direct buffer the JDK keeps for this thread's reads. */
-  private static final int READ_CHUNK = 64 * 1024;
 }
