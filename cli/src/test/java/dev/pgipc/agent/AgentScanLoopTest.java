@@ -69,32 +69,18 @@ class AgentScanLoopTest {
 
   @Test
   void aBlockedStartNotYetVerifiedAfterTheCrashIsRescannedUntilItSettles() throws Exception {
-    Process postmaster = new ProcessBuilder("sleep", "600").start();
-    try {
-      int pid = (int) postmaster.pid();
-      FakeEngine engine = new FakeEngine(now -> Assessments.running(now, pgdata.toString(), pid));
-      var inFlux = Assessments.blockedInFlux(System.currentTimeMillis() / 1000, pgdata.toString(), pid);
-      assertEquals(dev.pgipc.api.v1alpha1.InstanceState.StartBlocked, inFlux.instances().get(0).state(), "the fixture");
-      assertEquals(dev.pgipc.api.v1alpha1.Verdict.Unverified, inFlux.segments().get(0).verdict(), "the fixture");
-      AgentConfig config = new AgentConfig("pg-0", "ns-loop", pgdata, Duration.ofMinutes(10), 30, 0, Duration.ofSeconds(1));
-      try (KubeApi client = MockApi.agentClient("http://127.0.0.1:" + MockApi.freePort() + "/", "ns-loop");
-          Agent agent = new Agent(config, client, engine, AgentStatusTest.fast(), Clock.systemUTC())) {
-        agent.start();
-        Await.until("the first scan", () -> engine.scans.get() == 1);
-
-        engine.scene = now -> Assessments.blockedInFlux(now, pgdata.toString(), pid);
-        postmaster.destroyForcibly().waitFor();
-        Await.until("rescans while the blocking segment is Unverified", Duration.ofSeconds(5),
-            () -> engine.scans.get() >= 4);
-        // The doubt lasts here: after the settling window the agent is back to its interval.
-        Await.sleep(Agent.SETTLE.toMillis() + 500);
-        int settled = engine.scans.get();
-        Await.sleep(500);
-        assertEquals(settled, engine.scans.get(), "no rescans after the settling window; the interval is 10 minutes");
-      }
-    } finally {
-      postmaster.destroyForcibly().waitFor();
-    }
+    var inFlux = Assessments.blockedInFlux(System.currentTimeMillis() / 1000, pgdata.toString(), 4242);
+    assertEquals(dev.pgipc.api.v1alpha1.InstanceState.StartBlocked, inFlux.instances().get(0).state(), "the fixture");
+    assertEquals(dev.pgipc.api.v1alpha1.Verdict.Unverified, inFlux.segments().get(0).verdict(), "the fixture");
+    afterThePostmasterDies("ns-loop", pid -> now -> Assessments.blockedInFlux(now, pgdata.toString(), pid), engine -> {
+      Await.until("rescans while the blocking segment is Unverified", Duration.ofSeconds(5),
+          () -> engine.scans.get() >= 4);
+      // The doubt lasts here: after the settling window the agent is back to its interval.
+      Await.sleep(Agent.SETTLE.toMillis() + 500);
+      int settled = engine.scans.get();
+      Await.sleep(500);
+      assertEquals(settled, engine.scans.get(), "no rescans after the settling window; the interval is 10 minutes");
+    });
   }
 
   /**
@@ -106,26 +92,42 @@ class AgentScanLoopTest {
    */
   @Test
   void aZombiePostmasterIsRescannedUntilItIsReaped() throws Exception {
+    long now = System.currentTimeMillis() / 1000;
+    var zombie = Assessments.blockedByZombie(now, pgdata.toString(), 4242);
+    assertEquals(dev.pgipc.api.v1alpha1.InstanceState.StartBlocked, zombie.instances().get(0).state(), "the fixture");
+    assertEquals(dev.pgipc.api.v1alpha1.PostmasterStatus.ZOMBIE, zombie.instances().get(0).postmaster(), "the fixture");
+    assertTrue(Agent.unsettled(zombie, pgdata.toString()), "a zombie postmaster is evidence in flux");
+    assertTrue(!Agent.unsettled(Assessments.blocked(now), Assessments.PGDATA), "an orphan verified is settled");
+    assertTrue(!Agent.unsettled(Assessments.running(now, pgdata.toString(), 4242), pgdata.toString()), "running is settled");
+
+    afterThePostmasterDies("ns-zombie", pid -> t -> Assessments.blockedByZombie(t, pgdata.toString(), pid),
+        engine -> Await.until("rescans while the postmaster is a zombie", Duration.ofSeconds(5),
+            () -> engine.scans.get() >= 4));
+  }
+
+  interface Check {
+    void run(FakeEngine engine) throws Exception;
+  }
+
+  /**
+   * An agent (interval 10 minutes) watches a running server whose postmaster is a real process; once
+   * its first scan is done, the postmaster dies and the engine shows {@code after} (given its PID);
+   * then {@code check} runs while the agent is up.
+   */
+  private void afterThePostmasterDies(String namespace, java.util.function.IntFunction<java.util.function.LongFunction<
+      dev.pgipc.assess.Assessment>> after, Check check) throws Exception {
     Process postmaster = new ProcessBuilder("sleep", "600").start();
     try {
       int pid = (int) postmaster.pid();
-      long now = System.currentTimeMillis() / 1000;
-      var zombie = Assessments.blockedByZombie(now, pgdata.toString(), pid);
-      assertEquals(dev.pgipc.api.v1alpha1.InstanceState.StartBlocked, zombie.instances().get(0).state(), "the fixture");
-      assertEquals(dev.pgipc.api.v1alpha1.PostmasterStatus.ZOMBIE, zombie.instances().get(0).postmaster(), "the fixture");
-      assertTrue(Agent.unsettled(zombie, pgdata.toString()), "a zombie postmaster is evidence in flux");
-      assertTrue(!Agent.unsettled(Assessments.blocked(now), Assessments.PGDATA), "an orphan verified is settled");
-      assertTrue(!Agent.unsettled(Assessments.running(now, pgdata.toString(), pid), pgdata.toString()), "running is settled");
-
-      FakeEngine engine = new FakeEngine(t -> Assessments.running(t, pgdata.toString(), pid));
-      AgentConfig config = new AgentConfig("pg-0", "ns-zombie", pgdata, Duration.ofMinutes(10), 30, 0, Duration.ofSeconds(1));
-      try (KubeApi client = MockApi.agentClient("http://127.0.0.1:" + MockApi.freePort() + "/", "ns-zombie");
+      FakeEngine engine = new FakeEngine(now -> Assessments.running(now, pgdata.toString(), pid));
+      AgentConfig config = new AgentConfig("pg-0", namespace, pgdata, Duration.ofMinutes(10), 30, 0, Duration.ofSeconds(1));
+      try (KubeApi client = MockApi.agentClient("http://127.0.0.1:" + MockApi.freePort() + "/", namespace);
           Agent agent = new Agent(config, client, engine, AgentStatusTest.fast(), Clock.systemUTC())) {
         agent.start();
         Await.until("the first scan", () -> engine.scans.get() == 1);
-        engine.scene = t -> Assessments.blockedByZombie(t, pgdata.toString(), pid);
+        engine.scene = after.apply(pid);
         postmaster.destroyForcibly().waitFor();
-        Await.until("rescans while the postmaster is a zombie", Duration.ofSeconds(5), () -> engine.scans.get() >= 4);
+        check.run(engine);
       }
     } finally {
       postmaster.destroyForcibly().waitFor();

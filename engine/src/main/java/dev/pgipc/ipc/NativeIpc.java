@@ -28,10 +28,6 @@ public final class NativeIpc implements Ipc {
   private final Runtime runtime;
   /** One struct buffer per thread: a scan makes a thousand calls, allocating each would dominate. */
   private final ThreadLocal<Pointer> buffers;
-  /** The last thread's buffer, so the calls of one scan skip the thread-local lookup. */
-  private volatile OwnedBuffer lastBuffer;
-
-  private record OwnedBuffer(Thread owner, Pointer buffer) {}
 
   private NativeIpc(Libc libc) {
     this.libc = libc;
@@ -58,24 +54,13 @@ public final class NativeIpc implements Ipc {
     return libc;
   }
 
-  private Pointer buffer() {
-    OwnedBuffer last = lastBuffer;
-    Thread self = Thread.currentThread();
-    if (last != null && last.owner() == self) {
-      return last.buffer();
-    }
-    Pointer mine = buffers.get();
-    lastBuffer = new OwnedBuffer(self, mine);
-    return mine;
-  }
-
   public int lastError() {
     return runtime.getLastError();
   }
 
   @Override
   public Result<ShmStat> stat(int shmid) {
-    Pointer buf = buffer();
+    Pointer buf = buffers.get();
     if (libc.shmctl(shmid, IPC_STAT, buf) < 0) {
       return Result.failed(runtime.getLastError());
     }
@@ -84,13 +69,13 @@ public final class NativeIpc implements Ipc {
 
   @Override
   public Result<Integer> highestSegmentIndex() {
-    int r = libc.shmctl(0, IPC_INFO, buffer());
+    int r = libc.shmctl(0, IPC_INFO, buffers.get());
     return r < 0 ? Result.failed(runtime.getLastError()) : Result.ok(r);
   }
 
   @Override
   public Result<ShmStat> statAtIndex(int index) {
-    Pointer buf = buffer();
+    Pointer buf = buffers.get();
     int shmid = libc.shmctl(index, SHM_STAT_ANY, buf);
     if (shmid < 0) {
       return Result.failed(runtime.getLastError());
@@ -101,7 +86,7 @@ public final class NativeIpc implements Ipc {
   /** struct shm_info: int used_ids (padded to 8), then unsigned long shm_tot (pages), shm_rss, shm_swp. */
   @Override
   public Result<ShmUsage> shmUsage() {
-    Pointer buf = buffer();
+    Pointer buf = buffers.get();
     if (libc.shmctl(0, SHM_INFO, buf) < 0) {
       return Result.failed(runtime.getLastError());
     }

@@ -23,14 +23,6 @@ public final class CgroupMemoryReader {
     return readAt(locate(proc.resolve("self/cgroup"), cgroupRoot, true));
   }
 
-  /**
-   * The memory cgroup of another process (a postmaster: OOM kills are counted in its cgroup). Null
-   * when its cgroup is not visible under our mount (another container's, from a pod's sidecar).
-   */
-  public static CgroupMemory readOf(Path proc, int pid, Path cgroupRoot) {
-    return readAt(locate(proc.resolve(pid + "/cgroup"), cgroupRoot, false));
-  }
-
   /** Where a memory cgroup's files are: its version and directory. */
   record Location(int version, Path dir) {}
 

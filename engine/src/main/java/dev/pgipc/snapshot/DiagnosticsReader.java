@@ -254,10 +254,6 @@ final class DiagnosticsReader {
     return out;
   }
 
-  static List<Long> parseDeletedDsm(String maps) {
-    return ProcText.parseMaps(maps).deletedDsmHandles();
-  }
-
   /** The live PostgreSQL process postmaster.pid names (its start time no later than the file's). */
   private static ProcessInfo postmaster(ProcessReader procs, DataDirectory d) {
     if (d.lockFile() == null || d.lockFile().postmasterPid() <= 0) {
@@ -281,11 +277,6 @@ final class DiagnosticsReader {
     } catch (IOException e) {
       return null;
     }
-  }
-
-  static long[] parseSmapsRollup(String text) {
-    byte[] b = text.getBytes(StandardCharsets.ISO_8859_1);
-    return parseSmapsRollup(b, b.length);
   }
 
   private static final byte[] RSS = "Rss:".getBytes(StandardCharsets.ISO_8859_1);

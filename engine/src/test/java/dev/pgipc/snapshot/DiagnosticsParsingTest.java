@@ -25,13 +25,13 @@ class DiagnosticsParsingTest {
         Anonymous:         74608 kB
         Swap:                  0 kB
         """;
-    assertArrayEquals(new long[] {(516 + 74096) * 1024L, 92040 * 1024L}, DiagnosticsReader.parseSmapsRollup(rollup));
+    assertArrayEquals(new long[] {(516 + 74096) * 1024L, 92040 * 1024L}, rollup(rollup));
   }
 
   @Test
   void aRollupWithoutPrivateLinesIsUnknownNotZero() {
-    assertNull(DiagnosticsReader.parseSmapsRollup(""));
-    assertNull(DiagnosticsReader.parseSmapsRollup("Rss: 12 kB\nPss: x kB\n"));
+    assertNull(rollup(""));
+    assertNull(rollup("Rss: 12 kB\nPss: x kB\n"));
   }
 
   @Test
@@ -45,7 +45,12 @@ class DiagnosticsParsingTest {
         7f1c2a400000-7f1c2a500000 rw-s 00000000 00:1a 80    /dev/shm/other (deleted)
         7f1c2a500000-7f1c2a600000 rw-s 00000000 00:05 98304 /SYSV0052e2c1 (deleted)
         """;
-    assertEquals(List.of(1804289383L, 1681692777L), DiagnosticsReader.parseDeletedDsm(maps));
-    assertEquals(List.of(), DiagnosticsReader.parseDeletedDsm(""));
+    assertEquals(List.of(1804289383L, 1681692777L), ProcText.parseMaps(maps).deletedDsmHandles());
+    assertEquals(List.of(), ProcText.parseMaps("").deletedDsmHandles());
+  }
+
+  private static long[] rollup(String text) {
+    byte[] b = text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    return DiagnosticsReader.parseSmapsRollup(b, b.length);
   }
 }
