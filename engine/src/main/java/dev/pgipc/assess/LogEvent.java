@@ -71,6 +71,7 @@ public record LogEvent(Type type, String log, String line, Integer pid, String o
   /**
    * Whether the line holds the fixed words of one of the patterns above: a log tail has thousands of
    * lines and is judged on every scan, and a plain search is far cheaper than five pattern searches.
+   * A new pattern adds its fixed words here.
    */
   private static boolean mayNameAnEvent(String line) {
     return line.contains("shared memory segment") || line.contains("by signal 9") || line.contains("Identifier removed");

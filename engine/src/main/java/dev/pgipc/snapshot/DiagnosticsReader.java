@@ -167,6 +167,11 @@ final class DiagnosticsReader {
         }
       }
       for (ProcessInfo p : members) {
+        if (p.cmdline() == null || p.cmdline().isBlank()) {
+          // Exiting (an OOM kill in progress): its memory map is gone and its title with it, so a sample
+          // now would name a backend "postmaster". The last whole sample is the one to remember.
+          continue;
+        }
         ProcessKey key = ProcessKey.of(p);
         ProcessTitle t = ProcessTitle.parse(p.cmdline());
         Sampled<long[]> known = rollups.get(key);
