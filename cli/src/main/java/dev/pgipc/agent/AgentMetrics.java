@@ -6,15 +6,11 @@ import dev.pgipc.assess.SegmentAssessment;
 import dev.pgipc.api.v1alpha1.Verdict;
 import dev.pgipc.api.v1alpha1.ActionType;
 import dev.pgipc.api.v1alpha1.Outcome;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Timer;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.DoubleAdder;
 
 /**
  * What Prometheus scrapes from the sidecar (docs/contract.md: counts and bytes by verdict, remediations by
@@ -24,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * alert rules and the dashboard in charts/pgipc are checked against a real scrape.
  */
 public final class AgentMetrics {
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusText registry = new PrometheusText();
   private final Map<Verdict, AtomicLong> segments = new EnumMap<>(Verdict.class);
   private final Map<Verdict, AtomicLong> segmentBytes = new EnumMap<>(Verdict.class);
   private final AtomicLong reclaimableBytes = new AtomicLong();
@@ -32,13 +28,13 @@ public final class AgentMetrics {
   private final Map<InstanceState, AtomicLong> instances = new EnumMap<>(InstanceState.class);
   private final AtomicLong lastScanMillis = new AtomicLong();
   private final AtomicLong lastReportMillis;
-  private final Timer scanDuration;
+  private final PrometheusText.Timer scanDuration;
   private final AtomicLong sysvUsedPages = new AtomicLong(-1);
   private final AtomicLong sysvLimitPages = new AtomicLong(-1);
   private final AtomicLong devShmSize = new AtomicLong(-1);
   private final AtomicLong devShmFree = new AtomicLong(-1);
   private final Map<dev.pgipc.assess.Finding.Kind, AtomicLong> findings = new EnumMap<>(dev.pgipc.assess.Finding.Kind.class);
-  private Counter oomKills;
+  private final DoubleAdder oomKills;
   private long oomKillsSeen;
 
   public AgentMetrics() {
@@ -57,56 +53,49 @@ public final class AgentMetrics {
       AtomicLong bytes = new AtomicLong();
       segments.put(v, count);
       segmentBytes.put(v, bytes);
-      Gauge.builder("pgipc.segments", count, AtomicLong::get).tag("verdict", v.name())
-          .description("System V segments in the pod's IPC namespace by verdict").register(registry);
-      Gauge.builder("pgipc.segment.bytes", bytes, AtomicLong::get).tag("verdict", v.name())
-          .description("bytes in System V segments by verdict").register(registry);
+      registry.gauge("pgipc_segments", "System V segments in the pod's IPC namespace by verdict", count::get,
+          "verdict", v.name());
+      registry.gauge("pgipc_segment_bytes", "bytes in System V segments by verdict", bytes::get, "verdict", v.name());
     }
-    Gauge.builder("pgipc.reclaimable.bytes", reclaimableBytes, AtomicLong::get)
-        .description("bytes that removing every Reclaimable segment and DSM file would free").register(registry);
-    Gauge.builder("pgipc.instance.start.blocked", startBlocked, AtomicLong::get)
-        .description("1 when PostgreSQL in PGDATA could not start because of IPC objects or a stale lock file")
-        .register(registry);
+    registry.gauge("pgipc_reclaimable_bytes", "bytes that removing every Reclaimable segment and DSM file would free",
+        reclaimableBytes::get);
+    registry.gauge("pgipc_instance_start_blocked",
+        "1 when PostgreSQL in PGDATA could not start because of IPC objects or a stale lock file", startBlocked::get);
     for (InstanceState st : InstanceState.values()) {
       AtomicLong n = new AtomicLong();
       instances.put(st, n);
-      Gauge.builder("pgipc.instances", n, AtomicLong::get).tag("state", st.name())
-          .description("PostgreSQL data directories seen in the pod by instance state").register(registry);
+      registry.gauge("pgipc_instances", "PostgreSQL data directories seen in the pod by instance state", n::get,
+          "state", st.name());
     }
     if (memoryLimitBytes > 0) {
       long limit = memoryLimitBytes;
-      Gauge.builder("pgipc.memory.limit.bytes", () -> limit)
-          .description("memory limit of the PostgreSQL container (PGIPC_MEMORY_LIMIT_BYTES, Downward API)")
-          .register(registry);
+      registry.gauge("pgipc_memory_limit_bytes",
+          "memory limit of the PostgreSQL container (PGIPC_MEMORY_LIMIT_BYTES, Downward API)", () -> limit);
     }
-    Gauge.builder("pgipc.last.scan.timestamp.seconds", lastScanMillis, m -> m.get() / 1000.0)
-        .description("Unix time of the last successful scan (0: none yet)").register(registry);
-    Gauge.builder("pgipc.last.report.timestamp.seconds", lastReportMillis, m -> m.get() / 1000.0)
-        .description("Unix time the PgIpcStatus status was last confirmed current (written, or unchanged);"
-            + " the sidecar's start time until then").register(registry);
+    registry.gauge("pgipc_last_scan_timestamp_seconds", "Unix time of the last successful scan (0: none yet)",
+        () -> lastScanMillis.get() / 1000.0);
+    registry.gauge("pgipc_last_report_timestamp_seconds",
+        "Unix time the PgIpcStatus status was last confirmed current (written, or unchanged);"
+            + " the sidecar's start time until then", () -> lastReportMillis.get() / 1000.0);
     for (ActionType t : ActionType.values()) {
       for (Outcome o : Outcome.values()) {
         actions(t.name(), o.name());
       }
     }
-    Gauge.builder("pgipc.sysv.shm.used.pages", sysvUsedPages, AtomicLong::get)
-        .description("pages of System V shared memory in use in the pod's IPC namespace (SHM_INFO; -1 unknown)").register(registry);
-    Gauge.builder("pgipc.sysv.shm.limit.pages", sysvLimitPages, AtomicLong::get)
-        .description("kernel.shmall of the pod's IPC namespace (-1 unknown or unlimited)").register(registry);
-    Gauge.builder("pgipc.dev.shm.size.bytes", devShmSize, AtomicLong::get)
-        .description("size of the file system at /dev/shm (-1 unknown)").register(registry);
-    Gauge.builder("pgipc.dev.shm.free.bytes", devShmFree, AtomicLong::get)
-        .description("free bytes at /dev/shm (-1 unknown)").register(registry);
+    registry.gauge("pgipc_sysv_shm_used_pages",
+        "pages of System V shared memory in use in the pod's IPC namespace (SHM_INFO; -1 unknown)", sysvUsedPages::get);
+    registry.gauge("pgipc_sysv_shm_limit_pages", "kernel.shmall of the pod's IPC namespace (-1 unknown or unlimited)",
+        sysvLimitPages::get);
+    registry.gauge("pgipc_dev_shm_size_bytes", "size of the file system at /dev/shm (-1 unknown)", devShmSize::get);
+    registry.gauge("pgipc_dev_shm_free_bytes", "free bytes at /dev/shm (-1 unknown)", devShmFree::get);
     for (dev.pgipc.assess.Finding.Kind k : dev.pgipc.assess.Finding.Kind.values()) {
       AtomicLong n = new AtomicLong();
       findings.put(k, n);
-      Gauge.builder("pgipc.findings", n, AtomicLong::get).tag("kind", k.name())
-          .description("memory and IPC failures explained in the last scan, by kind (docs/runbooks.md)").register(registry);
+      registry.gauge("pgipc_findings", "memory and IPC failures explained in the last scan, by kind (docs/runbooks.md)",
+          n::get, "kind", k.name());
     }
-    oomKills = Counter.builder("pgipc.oom.kills").description("OOM kills of PostgreSQL processes the sidecar attributed")
-        .register(registry);
-    scanDuration = Timer.builder("pgipc.scan.duration").description("time to read and judge the IPC namespace")
-        .register(registry);
+    oomKills = registry.counter("pgipc_oom_kills", "OOM kills of PostgreSQL processes the sidecar attributed");
+    scanDuration = registry.timer("pgipc_scan_duration", "time to read and judge the IPC namespace", System::nanoTime);
     for (String result : new String[] {"written", "skipped", "failed", "missing"}) {
       statusWrites(result);
     }
@@ -142,38 +131,34 @@ public final class AgentMetrics {
     findings.forEach((k, n) -> n.set(d.findings().stream().filter(f -> f.kind() == k).count()));
     long kills = d.history().kills();
     if (kills > oomKillsSeen) {
-      oomKills.increment(kills - oomKillsSeen);
+      oomKills.add(kills - oomKillsSeen);
     }
     oomKillsSeen = kills;
   }
 
   void actionOutcome(String type, String outcome) {
-    actions(type, outcome).increment();
+    actions(type, outcome).add(1);
   }
 
-  private Counter actions(String type, String outcome) {
-    return Counter.builder("pgipc.remediation.actions").tag("type", type).tag("outcome", outcome)
-        .description("remediation actions by type and outcome").register(registry);
+  private DoubleAdder actions(String type, String outcome) {
+    return registry.counter("pgipc_remediation_actions", "remediation actions by type and outcome",
+        "type", type, "outcome", outcome);
   }
 
   void statusWrite(String result) {
-    statusWrites(result).increment();
+    statusWrites(result).add(1);
     if (result.equals("written") || result.equals("skipped")) {
       lastReportMillis.set(System.currentTimeMillis());
     }
   }
 
-  private Counter statusWrites(String result) {
-    return Counter.builder("pgipc.status.writes").tag("result", result)
-        .description("PgIpcStatus status writes: written, skipped (nothing changed), failed, missing (no object yet)")
-        .register(registry);
+  private DoubleAdder statusWrites(String result) {
+    return registry.counter("pgipc_status_writes",
+        "PgIpcStatus status writes: written, skipped (nothing changed), failed, missing (no object yet)",
+        "result", result);
   }
 
   public String scrape() {
     return registry.scrape();
-  }
-
-  public PrometheusMeterRegistry registry() {
-    return registry;
   }
 }

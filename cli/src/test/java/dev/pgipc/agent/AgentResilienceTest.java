@@ -20,8 +20,8 @@ class AgentResilienceTest {
   }
 
   static double counter(Agent agent, String name, String result) {
-    var c = agent.metrics().registry().find(name).tag("result", result).counter();
-    return c == null ? 0 : c.count();
+    // as Prometheus reads it
+    return AgentMetricsTest.value(agent.metrics().scrape(), name + "_total{result=\"" + result + "\"}");
   }
 
   static PgIpcStatusStatus status(MockApi api, String ns, String pod) {
@@ -37,7 +37,7 @@ class AgentResilienceTest {
     try (KubeApi client = MockApi.agentClient("http://127.0.0.1:" + port + "/", ns);
         Agent agent = new Agent(config(ns, "pg-0"), client, engine, AgentStatusTest.fast(), Clock.systemUTC())) {
       agent.start();
-      Await.until("failed attempts", () -> counter(agent, "pgipc.status.writes", "failed") >= 2);
+      Await.until("failed attempts", () -> counter(agent, "pgipc_status_writes", "failed") >= 2);
       Await.until("scans go on", () -> engine.scans.get() >= 3);
       assertTrue(agent.health().ready(), "ready: the API server's absence does not stop the scans");
       assertTrue(agent.health().live(java.time.Instant.now()));
@@ -69,8 +69,8 @@ class AgentResilienceTest {
         Await.until("the status written", () -> status(api, ns, "pg-0") != null
             && status(api, ns, "pg-0").getSummary() != null);
         assertEquals(5, api.statusWrites(ns, "pg-0"), "4 refused, then 1 written: " + api.requests());
-        assertEquals(4.0, counter(agent, "pgipc.status.writes", "failed"));
-        assertEquals(1.0, counter(agent, "pgipc.status.writes", "written"));
+        assertEquals(4.0, counter(agent, "pgipc_status_writes", "failed"));
+        assertEquals(1.0, counter(agent, "pgipc_status_writes", "written"));
         assertTrue(status(api, ns, "pg-0").isConditionTrue(PgIpcStatusStatus.START_BLOCKED));
       }
     }
