@@ -32,21 +32,34 @@ public final class PgIpc implements Runnable {
 
   /** Runs the command line with the given streams; used by main and by the tests. */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    if (args.length > 0 && args[0].equals("sidecar")) {
+      dev.pgipc.agent.AgentConfig.Overrides sidecar = SidecarCommand.parse(java.util.Arrays.asList(args).subList(1, args.length));
+      if (sidecar != null) {
+        // the sidecar runs for days in every pod: started without picocli (help and errors still go through it)
+        try {
+          return SidecarCommand.run(sidecar);
+        } catch (Exception e) {
+          return failed(e, err);
+        }
+      }
+    }
     CommandLine cli = new CommandLine(new PgIpc());
     cli.setOut(out);
     cli.setErr(err);
-    // A user sees one line, never a stack trace; PGIPC_DEBUG=1 shows the trace for a bug report.
-    cli.setExecutionExceptionHandler((ex, line, parsed) -> {
-      String message = ex instanceof UserError ? ex.getMessage()
-          : ex.getClass().getSimpleName() + (ex.getMessage() == null ? "" : ": " + ex.getMessage());
-      line.getErr().println("pgipc: " + message);
-      if (System.getenv("PGIPC_DEBUG") != null) {
-        ex.printStackTrace(line.getErr());
-      }
-      line.getErr().flush();
-      return EXIT_USAGE;
-    });
+    cli.setExecutionExceptionHandler((ex, line, parsed) -> failed(ex, line.getErr()));
     return cli.execute(args);
+  }
+
+  // A user sees one line, never a stack trace; PGIPC_DEBUG=1 shows the trace for a bug report.
+  private static int failed(Exception ex, PrintWriter err) {
+    String message = ex instanceof UserError ? ex.getMessage()
+        : ex.getClass().getSimpleName() + (ex.getMessage() == null ? "" : ": " + ex.getMessage());
+    err.println("pgipc: " + message);
+    if (System.getenv("PGIPC_DEBUG") != null) {
+      ex.printStackTrace(err);
+    }
+    err.flush();
+    return EXIT_USAGE;
   }
 
   /** An error in what the user gave us: printed as one line, exit code 2. */

@@ -22,33 +22,76 @@ import picocli.CommandLine.Option;
         "Configured from the environment; an option overrides its variable. Runs until SIGTERM; exits with 3 on a "
             + "fatal error (out of memory, a thread that died), so that the container is restarted."})
 final class SidecarCommand implements Callable<Integer> {
-  @Option(names = "--pod-name", paramLabel = "NAME", description = "This pod's name, and its PgIpcStatus's (env POD_NAME).")
+  // The option names, for picocli and for the start without it (parse)
+  static final String POD_NAME = "--pod-name";
+  static final String NAMESPACE = "--namespace";
+  static final String PGDATA = "--pgdata";
+  static final String SCAN_INTERVAL = "--scan-interval-seconds";
+  static final String PORT = "--port";
+  static final String GRACE = "--grace-seconds";
+
+  @Option(names = POD_NAME, paramLabel = "NAME", description = "This pod's name, and its PgIpcStatus's (env POD_NAME).")
   String podName;
 
-  @Option(names = "--namespace", paramLabel = "NS", description = "This pod's namespace (env POD_NAMESPACE).")
+  @Option(names = NAMESPACE, paramLabel = "NS", description = "This pod's namespace (env POD_NAMESPACE).")
   String namespace;
 
-  @Option(names = "--pgdata", paramLabel = "DIR", description = "PostgreSQL's data directory, absolute (env PGDATA).")
+  @Option(names = PGDATA, paramLabel = "DIR", description = "PostgreSQL's data directory, absolute (env PGDATA).")
   String pgdata;
 
-  @Option(names = "--scan-interval-seconds", paramLabel = "S",
+  @Option(names = SCAN_INTERVAL, paramLabel = "S",
       description = "Seconds between scans (env PGIPC_SCAN_INTERVAL_SECONDS; default 10).")
   String scanInterval;
 
-  @Option(names = "--port", paramLabel = "PORT",
+  @Option(names = PORT, paramLabel = "PORT",
       description = "Port of /metrics, /healthz and /readyz (env PGIPC_PORT; default 9188).")
   String port;
 
-  @Option(names = "--grace-seconds", paramLabel = "S",
+  @Option(names = GRACE, paramLabel = "S",
       description = "SIGTERM-to-SIGKILL grace for orphaned backends (env PGIPC_GRACE_SECONDS; default 10).")
   String grace;
 
   @Override
   public Integer call() throws InterruptedException {
+    return run(new AgentConfig.Overrides(podName, namespace, pgdata, scanInterval, port, grace));
+  }
+
+  /**
+   * The sidecar's options when they are only {@code --name=value} or {@code --name value} pairs, each
+   * name once: then the sidecar starts without picocli, whose ~170 classes would stay in every
+   * PostgreSQL pod's sidecar for days (issue 9, bin/footprint). Anything else (help, version, an
+   * unknown or repeated option, a missing value) returns null, and picocli answers it as always.
+   *
+   * @param args the arguments after {@code sidecar}
+   */
+  static AgentConfig.Overrides parse(java.util.List<String> args) {
+    java.util.Map<String, String> given = new java.util.HashMap<>();
+    java.util.Set<String> names = java.util.Set.of(POD_NAME, NAMESPACE, PGDATA, SCAN_INTERVAL, PORT, GRACE);
+    for (int i = 0; i < args.size(); i++) {
+      String arg = args.get(i);
+      int eq = arg.indexOf('=');
+      String name = eq < 0 ? arg : arg.substring(0, eq);
+      String value;
+      if (eq >= 0) {
+        value = arg.substring(eq + 1);
+      } else if (i + 1 < args.size() && !args.get(i + 1).startsWith("-")) {
+        value = args.get(++i);
+      } else {
+        return null;
+      }
+      if (!names.contains(name) || given.putIfAbsent(name, value) != null) {
+        return null;
+      }
+    }
+    return new AgentConfig.Overrides(given.get(POD_NAME), given.get(NAMESPACE), given.get(PGDATA),
+        given.get(SCAN_INTERVAL), given.get(PORT), given.get(GRACE));
+  }
+
+  /** Runs the sidecar until SIGTERM; a wrong setting is a {@link PgIpc.UserError}. */
+  static int run(AgentConfig.Overrides overrides) throws InterruptedException {
     AgentConfig config;
     try {
-      config = AgentConfig.resolve(System.getenv(),
-          new AgentConfig.Overrides(podName, namespace, pgdata, scanInterval, port, grace));
+      config = AgentConfig.resolve(System.getenv(), overrides);
     } catch (AgentConfig.Invalid e) {
       throw new PgIpc.UserError(e.getMessage());
     }
