@@ -2,15 +2,9 @@ package dev.pgipc.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.net.http.WebSocket;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -32,7 +26,7 @@ final class OwnObjectWatch implements AutoCloseable {
   private final AtomicReference<JsonNode> latest = new AtomicReference<>();
   private final Thread thread;
   private volatile boolean running;
-  private volatile Session session;
+  private volatile KubeApi.Watch open;
 
   OwnObjectWatch(KubeApi api, OwnObject object, Runnable wake, AgentLog log, Duration backoffInitial,
       Duration backoffMax) {
@@ -63,7 +57,7 @@ final class OwnObjectWatch implements AutoCloseable {
           version = list();
         }
         version = watchFrom(version);
-      } catch (KubeApi.Failure | IOException | ExecutionException e) {
+      } catch (KubeApi.Failure | IOException e) {
         if (!running) {
           return;
         }
@@ -76,8 +70,6 @@ final class OwnObjectWatch implements AutoCloseable {
         if (!sleep(wait)) {
           return;
         }
-      } catch (InterruptedException e) {
-        return;
       }
     }
   }
@@ -100,40 +92,78 @@ final class OwnObjectWatch implements AutoCloseable {
   }
 
   /**
-   * One watch connection, until it ends.
+   * One watch connection, until it ends, read on this thread.
    *
    * @return the version to resume from, or null to list again
    */
-  private String watchFrom(String version) throws IOException, ExecutionException, InterruptedException {
-    Session s = new Session(version);
-    session = s;
-    WebSocket socket;
-    try {
-      socket = api.watch(object.watchPath(version), s).get(30, TimeUnit.SECONDS);
-    } catch (TimeoutException e) {
-      throw new IOException("no answer to the watch request within 30 s");
-    }
-    s.socket = socket;
+  private String watchFrom(String version) throws IOException {
+    KubeApi.Watch w = api.watch(object.watchPath(version));
+    open = w;
     long opened = System.nanoTime();
-    if (!running) {
-      socket.abort();
-      return version;
-    }
+    long deadline = opened + MAX_WATCH.toNanos();
+    int events = 0;
+    boolean gone = false;
     try {
-      s.ended.get(MAX_WATCH.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      socket.abort(); // resumed below from the last version seen
+      while (running) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          break; // resumed below from the last version seen
+        }
+        String message = w.next(Duration.ofNanos(left));
+        if (message == null) {
+          break;
+        }
+        JsonNode e;
+        try {
+          e = KubeApi.JSON.readTree(message);
+        } catch (IOException ex) {
+          log.transition("watch", "bad event", true, "watch of " + object + " sent something that is not JSON; watching again");
+          break;
+        }
+        events++;
+        String type = e.path("type").asText("");
+        JsonNode obj = e.path("object");
+        String v = obj.path("metadata").path("resourceVersion").asText(null);
+        boolean ours = object.name().equals(obj.path("metadata").path("name").asText());
+        if (type.equals("ERROR")) {
+          // a Status: 410 Gone when the version fell out of the server's window
+          gone = obj.path("code").asInt() == 410;
+          if (!gone) {
+            log.transition("watch", "error " + obj.path("code").asInt(), true, "watch of " + object + " ended: "
+                + obj.path("message").asText("an error event") + "; watching again");
+          }
+          break;
+        }
+        if (type.equals("ADDED") || type.equals("MODIFIED") || type.equals("DELETED") || type.equals("BOOKMARK")) {
+          version = v != null ? v : version;
+        }
+        if (ours && (type.equals("ADDED") || type.equals("MODIFIED"))) {
+          seen(obj);
+        } else if (ours && type.equals("DELETED")) {
+          seen(null);
+        }
+      }
+    } catch (SocketTimeoutException e) {
+      // silent for MAX_WATCH: a half-open connection delivers nothing, forever; resumed below
+    } catch (IOException e) {
+      if (!running) {
+        return version;
+      }
+      throw e;
+    } finally {
+      w.close();
+      open = null;
     }
-    if (s.events > 0) {
+    if (events > 0) {
       backoff.reset();
-    } else if (running && !s.gone && System.nanoTime() - opened < TimeUnit.SECONDS.toNanos(1)) {
+    } else if (running && !gone && System.nanoTime() - opened < TimeUnit.SECONDS.toNanos(1)) {
       throw new IOException("the watch ended as soon as it started"); // never reconnect in a tight loop
     }
-    if (s.gone) {
-      log.info("watch of " + object + ": version " + s.version + " is gone (410); listing again");
+    if (gone) {
+      log.info("watch of " + object + ": version " + version + " is gone (410); listing again");
       return null;
     }
-    return s.version;
+    return version;
   }
 
   private void seen(JsonNode obj) {
@@ -142,100 +172,6 @@ final class OwnObjectWatch implements AutoCloseable {
       log.transition("watch", "ok", false, "watching " + object);
     }
     wake.run();
-  }
-
-  /** One WebSocket connection's events: whole text or binary messages, each a watch event. */
-  private final class Session implements WebSocket.Listener {
-    final CompletableFuture<Void> ended = new CompletableFuture<>();
-    final StringBuilder text = new StringBuilder();
-    final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-    volatile String version;
-    volatile boolean gone;
-    volatile int events;
-    volatile WebSocket socket;
-
-    Session(String version) {
-      this.version = version;
-    }
-
-    @Override
-    public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-      text.append(data);
-      if (last) {
-        String message = text.toString();
-        text.setLength(0);
-        event(ws, message);
-      }
-      ws.request(1);
-      return null;
-    }
-
-    @Override
-    public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
-      byte[] chunk = new byte[data.remaining()];
-      data.get(chunk);
-      bytes.write(chunk, 0, chunk.length);
-      if (last) {
-        String message = bytes.toString(StandardCharsets.UTF_8);
-        bytes.reset();
-        event(ws, message);
-      }
-      ws.request(1);
-      return null;
-    }
-
-    private void event(WebSocket ws, String message) {
-      JsonNode e;
-      try {
-        e = KubeApi.JSON.readTree(message);
-      } catch (IOException ex) {
-        log.transition("watch", "bad event", true, "watch of " + object + " sent something that is not JSON; watching again");
-        ws.abort();
-        ended.complete(null);
-        return;
-      }
-      events++;
-      String type = e.path("type").asText("");
-      JsonNode obj = e.path("object");
-      String v = obj.path("metadata").path("resourceVersion").asText(null);
-      switch (type) {
-        case "ADDED", "MODIFIED" -> {
-          version = v != null ? v : version;
-          if (object.name().equals(obj.path("metadata").path("name").asText())) {
-            seen(obj);
-          }
-        }
-        case "DELETED" -> {
-          version = v != null ? v : version;
-          if (object.name().equals(obj.path("metadata").path("name").asText())) {
-            seen(null);
-          }
-        }
-        case "BOOKMARK" -> version = v != null ? v : version;
-        case "ERROR" -> {
-          // a Status: 410 Gone when the version fell out of the server's window
-          gone = obj.path("code").asInt() == 410;
-          if (!gone) {
-            log.transition("watch", "error " + obj.path("code").asInt(), true, "watch of " + object + " ended: "
-                + obj.path("message").asText("an error event") + "; watching again");
-          }
-          ws.abort();
-          ended.complete(null);
-        }
-        default -> { }
-      }
-    }
-
-    @Override
-    public CompletionStage<?> onClose(WebSocket ws, int status, String reason) {
-      ended.complete(null);
-      return null;
-    }
-
-    @Override
-    public void onError(WebSocket ws, Throwable error) {
-      ended.completeExceptionally(error);
-    }
   }
 
   private static String describe(Exception e) {
@@ -261,12 +197,9 @@ final class OwnObjectWatch implements AutoCloseable {
   public void close() {
     running = false;
     thread.interrupt();
-    Session s = session;
-    if (s != null) {
-      if (s.socket != null) {
-        s.socket.abort();
-      }
-      s.ended.complete(null);
+    KubeApi.Watch w = open;
+    if (w != null) {
+      w.close(); // ends the blocking read on the watch thread
     }
   }
 }
