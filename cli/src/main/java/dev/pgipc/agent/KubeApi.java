@@ -39,8 +39,8 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * The sidecar's whole Kubernetes API: GET, JSON merge patch and a WebSocket watch, over HTTP/1.1 on
  * a plain or TLS socket, one connection per request. The sidecar reads one object and patches one
  * status; a general client (fabric8) loaded ~1,100 classes and a dozen threads into every
- * PostgreSQL pod for that, and the JDK's java.net.http ~340 classes, a selector thread and its
- * buffers (issue 9, bin/footprint).
+ * PostgreSQL pod for that, and the JDK's java.net.http ~340 classes, a selector thread, its buffers
+ * and TLS's ~430 classes even for http: (issue 9, bin/footprint: -10.6 MiB over HTTP, -3.4 over HTTPS).
  * Configured from the pod's service account, or from a kubeconfig for tests and development.
  * Short timeouts and no retries: the agent's own backoff decides, and its log says why.
  */
