@@ -376,6 +376,10 @@ public final class KubeApi implements AutoCloseable {
         .append("User-Agent: pgipc-sidecar\r\n");
     String t = token();
     if (t != null) {
+      if (t.indexOf('\r') >= 0 || t.indexOf('\n') >= 0) {
+        // it would end the header and start another: refused, as java.net.http refused it
+        throw new Failure(0, "the bearer token contains a line break", null);
+      }
       b.append("Authorization: Bearer ").append(t).append("\r\n");
     }
     return b;

@@ -149,4 +149,31 @@ class KubeApiWireTest {
     }
     assertArrayEquals(new byte[] {(byte) 0x81, 1, 'x'}, frame(0x81, "x"));
   }
+
+  @Test
+  void theTokenIsSentAsABearerAndOneWithALineBreakIsRefused(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      List<String> seen = new ArrayList<>();
+      String url = serveOnce(server, (head, out) -> {
+        seen.addAll(head);
+        write(out, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+      });
+      java.nio.file.Path token = java.nio.file.Files.writeString(dir.resolve("token"), "s3cret\n");
+      java.nio.file.Path kubeconfig = java.nio.file.Files.writeString(dir.resolve("config"), """
+          apiVersion: v1
+          kind: Config
+          clusters: [{name: c, cluster: {server: "%s"}}]
+          users: [{name: u, user: {tokenFile: token}}]
+          contexts: [{name: x, context: {cluster: c, user: u}}]
+          current-context: x
+          """.formatted(url));
+      assertNull(KubeApi.fromKubeconfig(kubeconfig).get("/api/x"), "404: no such object");
+      assertTrue(seen.contains("Authorization: Bearer s3cret"), seen.toString());
+
+      java.nio.file.Files.writeString(token, "s3cret\r\nX-Injected: 1");
+      KubeApi.Failure f = assertThrows(KubeApi.Failure.class, () -> KubeApi.fromKubeconfig(kubeconfig).get("/api/x"));
+      assertEquals("the bearer token contains a line break", f.getMessage());
+    }
+  }
 }
