@@ -49,17 +49,8 @@ final class PolicyBook {
       return new Mark(PodDecider.inFlightUntil(status, timeout), blocked, conflict, trigger, recheckAt);
     }
 
-    boolean inFlight(Instant now) {
-      return inFlightUntil != null && now.isBefore(inFlightUntil);
-    }
-
     Mark recheckSoon(Instant at) {
       return new Mark(inFlightUntil, blocked, conflict, trigger, Times.min(recheckAt, at));
-    }
-
-    /** Waits for a concurrency slot: would ask, and asks nothing yet. */
-    boolean waiting(Instant now) {
-      return trigger && !conflict && !inFlight(now);
     }
   }
 

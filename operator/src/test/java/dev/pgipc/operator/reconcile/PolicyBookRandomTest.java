@@ -47,10 +47,19 @@ class PolicyBookRandomTest {
       marks.keySet().removeIf(n -> !selected.contains(n) && !writing.containsKey(n));
     }
 
+    static boolean inFlight(PolicyBook.Mark m, Instant now) {
+      return m.inFlightUntil() != null && now.isBefore(m.inFlightUntil());
+    }
+
+    /** Waits for a concurrency slot: would ask, and asks nothing yet. */
+    static boolean waiting(PolicyBook.Mark m, Instant now) {
+      return m.trigger() && !m.conflict() && !inFlight(m, now);
+    }
+
     Set<String> dueOrWaiting(Instant now) {
       Set<String> out = new HashSet<>();
       marks.forEach((n, m) -> {
-        if ((m.recheckAt() != null && !now.isBefore(m.recheckAt())) || m.waiting(now)) {
+        if ((m.recheckAt() != null && !now.isBefore(m.recheckAt())) || waiting(m, now)) {
           out.add(n);
         }
       });
@@ -60,13 +69,13 @@ class PolicyBookRandomTest {
     int inFlightExcept(Set<String> decided, Instant now) {
       int n = 0;
       for (Map.Entry<String, PolicyBook.Mark> e : marks.entrySet()) {
-        if (!decided.contains(e.getKey()) && !writing.containsKey(e.getKey()) && e.getValue().inFlight(now)) {
+        if (!decided.contains(e.getKey()) && !writing.containsKey(e.getKey()) && inFlight(e.getValue(), now)) {
           n++;
         }
       }
       for (Map.Entry<String, PodDecision> e : writing.entrySet()) {
         PolicyBook.Mark m = marks.get(e.getKey());
-        if (!decided.contains(e.getKey()) && (e.getValue().inFlight() || (m != null && m.inFlight(now)))) {
+        if (!decided.contains(e.getKey()) && (e.getValue().inFlight() || (m != null && inFlight(m, now)))) {
           n++;
         }
       }
@@ -86,14 +95,14 @@ class PolicyBookRandomTest {
           continue;
         }
         blocked += m.blocked() ? 1 : 0;
-        inFlight += m.inFlight(now) ? 1 : 0;
+        inFlight += inFlight(m, now) ? 1 : 0;
         conflicts += m.conflict() ? 1 : 0;
       }
       for (Map.Entry<String, PodDecision> e : writing.entrySet()) {
         PolicyBook.Mark m = marks.get(e.getKey());
         matched += m == null ? 1 : 0;
         blocked += e.getValue().blocked() ? 1 : 0;
-        inFlight += e.getValue().inFlight() || (m != null && m.inFlight(now)) ? 1 : 0;
+        inFlight += e.getValue().inFlight() || (m != null && inFlight(m, now)) ? 1 : 0;
       }
       return new PolicyBook.Tally(matched, blocked, inFlight, conflicts, recheck);
     }
