@@ -7,6 +7,7 @@ import dev.pgipc.operator.util.Times;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -23,6 +24,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * of remediations in flight never falls short. A full pass (every pod) rebuilds the marks: the
  * first one, after the policy or another policy of the namespace changed, after a failed write,
  * and at least every {@link PgIpcPolicyReconciler#RESYNC}.
+ *
+ * <p>A pass costs what changed, not the policy's size: every change of a pod's mark or write
+ * updates the counts and the indexes by time (rechecks due, slots freed, slots held) at once
+ * ({@link #index}), so the counts, the pods due and the slots held elsewhere are read without a
+ * scan over the pods. Each pod's share ({@link Share}) is the one definition of what it counts.
  */
 final class PolicyBook {
 
@@ -43,22 +49,42 @@ final class PolicyBook {
       return new Mark(PodDecider.inFlightUntil(status, timeout), blocked, conflict, trigger, recheckAt);
     }
 
-    boolean inFlight(Instant now) {
-      return inFlightUntil != null && now.isBefore(inFlightUntil);
-    }
-
     Mark recheckSoon(Instant at) {
       return new Mark(inFlightUntil, blocked, conflict, trigger, Times.min(recheckAt, at));
-    }
-
-    /** Waits for a concurrency slot: would ask, and asks nothing yet. */
-    boolean waiting(Instant now) {
-      return trigger && !conflict && !inFlight(now);
     }
   }
 
   /** The policy-wide counts and the earliest recheck. */
   record Tally(int matched, int blocked, int inFlight, int conflicts, Instant recheckAt) {}
+
+  /**
+   * What one pod counts for, from its last decision and the decision being written (either may be
+   * null): the one definition the counts and the indexes are kept with.
+   *
+   * @param slotUntil until when it holds a concurrency slot by its mark (null: by its mark, none)
+   * @param slotHeld it holds a slot whatever the time: its request is being written
+   * @param waitingFrom from when it waits for a slot (null: it never waits; {@link Instant#MIN}: now)
+   */
+  record Share(boolean blocked, boolean conflict, boolean slotHeld, Instant slotUntil, Instant recheckAt,
+      Instant waitingFrom) {
+
+    static Share of(Mark mark, PodDecision write) {
+      Instant until = mark == null ? null : mark.inFlightUntil();
+      Instant waitingFrom = mark != null && mark.trigger() && !mark.conflict() ? (until == null ? Instant.MIN : until)
+          : null;
+      Instant recheck = mark == null ? null : mark.recheckAt();
+      if (write != null) {
+        // its own counts are the decision's until the write lands; its slot, the decision's or the mark's
+        return new Share(write.blocked(), false, write.inFlight(), write.inFlight() ? null : until, recheck,
+            waitingFrom);
+      }
+      return new Share(mark.blocked(), mark.conflict(), false, until, recheck, waitingFrom);
+    }
+
+    boolean inFlight(Instant now) {
+      return slotHeld || (slotUntil != null && now.isBefore(slotUntil));
+    }
+  }
 
   /** Pods (by name) to decide in the next pass; added by informer threads. */
   private final Set<String> dirty = ConcurrentHashMap.newKeySet();
@@ -68,6 +94,15 @@ final class PolicyBook {
   private final Map<String, PodDecision> writing = new HashMap<>();
   /** Real remediations written since a pass last took the number. Guarded by this. */
   private long newRemediations;
+
+  // the shares of every pod with a mark or a write, summed and indexed; guarded by this
+  private int matched;
+  private int blocked;
+  private int conflicts;
+  private int slotsHeld;
+  private final InstantsAfter slotsUntil = new InstantsAfter();
+  private final PodsByTime rechecks = new PodsByTime();
+  private final PodsByTime waiting = new PodsByTime();
 
   /** The policy (uid + spec) and the namespace's other selectors the marks were decided with. */
   String decidedFor;
@@ -93,11 +128,8 @@ final class PolicyBook {
   /** Pods due for a look at {@code now}, or waiting for a concurrency slot. */
   synchronized Set<String> dueOrWaiting(Instant now) {
     Set<String> out = new HashSet<>();
-    marks.forEach((n, m) -> {
-      if ((m.recheckAt() != null && !now.isBefore(m.recheckAt())) || m.waiting(now)) {
-        out.add(n);
-      }
-    });
+    rechecks.dueAt(now, out);
+    waiting.dueAt(now, out);
     return out;
   }
 
@@ -118,16 +150,12 @@ final class PolicyBook {
    * decision being written (a new request counts from the moment it is decided).
    */
   synchronized int inFlightExcept(Set<String> decided, Instant now) {
-    int n = 0;
-    for (Map.Entry<String, Mark> e : marks.entrySet()) {
-      if (!decided.contains(e.getKey()) && !writing.containsKey(e.getKey()) && e.getValue().inFlight(now)) {
-        n++;
-      }
-    }
-    for (Map.Entry<String, PodDecision> e : writing.entrySet()) {
-      Mark m = marks.get(e.getKey());
-      if (!decided.contains(e.getKey()) && (e.getValue().inFlight() || (m != null && m.inFlight(now)))) {
-        n++;
+    int n = inFlight(now);
+    for (String p : decided) {
+      Mark m = marks.get(p);
+      PodDecision w = writing.get(p);
+      if ((m != null || w != null) && Share.of(m, w).inFlight(now)) {
+        n--;
       }
     }
     return n;
@@ -135,7 +163,11 @@ final class PolicyBook {
 
   /** A full pass: only the marks of {@code selected} pods and of pods being written stay. */
   synchronized void retainMarks(Set<String> selected) {
-    marks.keySet().removeIf(n -> !selected.contains(n) && !writing.containsKey(n));
+    for (String p : new ArrayList<>(marks.keySet())) {
+      if (!selected.contains(p) && !writing.containsKey(p)) {
+        set(p, null, null);
+      }
+    }
   }
 
   /**
@@ -143,15 +175,19 @@ final class PolicyBook {
    * slot until {@link #written}); a decided pod not selected (any more) loses its mark.
    */
   synchronized void decided(Set<String> pods, Map<String, Mark> newMarks, Map<String, PodDecision> toWrite) {
-    pods.forEach(marks::remove);
-    marks.putAll(newMarks);
-    writing.putAll(toWrite);
+    Set<String> changed = new HashSet<>(pods);
+    changed.addAll(newMarks.keySet());
+    changed.addAll(toWrite.keySet());
+    for (String p : changed) {
+      Mark m = newMarks.containsKey(p) ? newMarks.get(p) : pods.contains(p) ? null : marks.get(p);
+      PodDecision w = toWrite.containsKey(p) ? toWrite.get(p) : writing.get(p);
+      set(p, m, w);
+    }
   }
 
   /** {@code pod}'s write landed (or failed): its mark replaces the reservation. */
   synchronized void written(String pod, Mark mark, long newReal) {
-    marks.put(pod, mark);
-    writing.remove(pod);
+    set(pod, mark, null);
     newRemediations += newReal;
   }
 
@@ -162,27 +198,59 @@ final class PolicyBook {
   }
 
   synchronized Tally tally(Instant now) {
-    int matched = marks.size();
-    int blocked = 0;
-    int inFlight = 0;
-    int conflicts = 0;
-    Instant recheck = null;
-    for (Map.Entry<String, Mark> e : marks.entrySet()) {
-      Mark m = e.getValue();
-      recheck = Times.min(recheck, m.recheckAt());
-      if (writing.containsKey(e.getKey())) {
-        continue;
+    return new Tally(matched, blocked, inFlight(now), conflicts, rechecks.first());
+  }
+
+  private int inFlight(Instant now) {
+    return slotsHeld + slotsUntil.after(now);
+  }
+
+  /** Sets one pod's mark and write (null: none), keeping the sums and indexes of the shares. */
+  private void set(String pod, Mark mark, PodDecision write) {
+    index(pod, marks.get(pod), writing.get(pod), -1);
+    if (mark == null) {
+      marks.remove(pod);
+    } else {
+      marks.put(pod, mark);
+    }
+    if (write == null) {
+      writing.remove(pod);
+    } else {
+      writing.put(pod, write);
+    }
+    index(pod, mark, write, 1);
+  }
+
+  /** Adds ({@code sign} 1) or takes away (-1) one pod's share. */
+  private void index(String pod, Mark mark, PodDecision write, int sign) {
+    if (mark == null && write == null) {
+      return;
+    }
+    Share s = Share.of(mark, write);
+    matched += sign;
+    blocked += s.blocked() ? sign : 0;
+    conflicts += s.conflict() ? sign : 0;
+    slotsHeld += s.slotHeld() ? sign : 0;
+    if (s.slotUntil() != null) {
+      if (sign > 0) {
+        slotsUntil.add(s.slotUntil());
+      } else {
+        slotsUntil.remove(s.slotUntil());
       }
-      blocked += m.blocked() ? 1 : 0;
-      inFlight += m.inFlight(now) ? 1 : 0;
-      conflicts += m.conflict() ? 1 : 0;
     }
-    for (Map.Entry<String, PodDecision> e : writing.entrySet()) {
-      Mark m = marks.get(e.getKey());
-      matched += m == null ? 1 : 0;
-      blocked += e.getValue().blocked() ? 1 : 0;
-      inFlight += e.getValue().inFlight() || (m != null && m.inFlight(now)) ? 1 : 0;
+    if (s.recheckAt() != null) {
+      if (sign > 0) {
+        rechecks.add(s.recheckAt(), pod);
+      } else {
+        rechecks.remove(s.recheckAt(), pod);
+      }
     }
-    return new Tally(matched, blocked, inFlight, conflicts, recheck);
+    if (s.waitingFrom() != null) {
+      if (sign > 0) {
+        waiting.add(s.waitingFrom(), pod);
+      } else {
+        waiting.remove(s.waitingFrom(), pod);
+      }
+    }
   }
 }
