@@ -97,6 +97,8 @@ public final class SnapshotReader {
     if (discover && pgdataEnv != null && !pgdataEnv.isBlank()) {
       dirPaths.add(Path.of(pgdataEnv));
     }
+    // Stamped before they are read: a lock file rewritten from here on shows at the probe (below).
+    Map<Path, FileStamp> lockFiles = lockFileStamps(dirPaths);
     List<DataDirectory> dataDirs = new ArrayList<>();
     for (Path d : dirPaths) {
       dataDirs.add(readDataDirectory(d));
@@ -113,7 +115,7 @@ public final class SnapshotReader {
     }
 
     // Computed only if some segment still needs its one probe: finding a starting postmaster reads every process.
-    Supplier<String> deferral = memoize(() -> probeDeferral(dataDirs, procs, now));
+    Supplier<String> deferral = deferralAtProbe(memoize(() -> probeDeferral(dataDirs, procs, now)), lockFiles);
     List<SegmentObservation> segments = readSegments(deferral, warnings);
     boolean[] dsmComplete = {true};
     List<DsmFile> dsm = readDsmFiles(warnings, dsmComplete);
@@ -242,6 +244,39 @@ public final class SnapshotReader {
       }
     }
     return null;
+  }
+
+  /** Each data directory's postmaster.pid as stat sees it (null: absent or unreadable). */
+  static Map<Path, FileStamp> lockFileStamps(Set<Path> dirs) {
+    Map<Path, FileStamp> out = new HashMap<>();
+    for (Path d : dirs) {
+      out.put(d, FileStamp.of(d.resolve("postmaster.pid")));
+    }
+    return out;
+  }
+
+  /**
+   * The deferral as asked right before each probe: the one judged from the scan's start, else any
+   * postmaster.pid rewritten since the scan stamped it. Everything {@link #probeDeferral} judges was
+   * read at the start of the scan; a postmaster started after that (a supervisor's restart) may reach
+   * {@code CreateLockFile} and its key walk while the scan is still reading, which under load takes
+   * long enough (RestartStressTest failed once at load 7). {@code CreateLockFile} replaces the file
+   * before the key walk, so a stat right before the attach narrows that window to the probe's own
+   * microseconds.
+   */
+  static Supplier<String> deferralAtProbe(Supplier<String> atStart, Map<Path, FileStamp> lockFiles) {
+    return () -> {
+      String why = atStart.get();
+      if (why != null) {
+        return why;
+      }
+      for (Map.Entry<Path, FileStamp> e : lockFiles.entrySet()) {
+        if (!java.util.Objects.equals(e.getValue(), FileStamp.of(e.getKey().resolve("postmaster.pid")))) {
+          return e.getKey() + "/postmaster.pid changed during the scan: a postmaster may be starting";
+        }
+      }
+      return null;
+    };
   }
 
   private static Supplier<String> memoize(Supplier<String> s) {
@@ -537,7 +572,7 @@ public final class SnapshotReader {
   private record ParsedConfig(List<FileStamp> stamps, ServerConfig config) {}
 
   /** What stat says of a file that changes when it is rewritten; null when it cannot be stat'ed. */
-  private record FileStamp(long device, long inode, long size, long ctimeNanos) {
+  record FileStamp(long device, long inode, long size, long ctimeNanos) {
     long ctimeMillis() {
       return ctimeNanos / 1_000_000;
     }
