@@ -115,8 +115,9 @@ public final class SnapshotReader {
     }
 
     // Computed only if some segment still needs its one probe: finding a starting postmaster reads every process.
-    Supplier<String> deferral = deferralAtProbe(memoize(() -> probeDeferral(dataDirs, procs, now)), lockFiles);
-    List<SegmentObservation> segments = readSegments(deferral, warnings);
+    StartsSince starts = new StartsSince(dataDirs, procs, self);
+    List<SegmentObservation> segments = readSegments(deferralAtProbe(starts::judged, lockFiles),
+        deferralAtProbe(starts::current, lockFiles), warnings);
     boolean[] dsmComplete = {true};
     List<DsmFile> dsm = readDsmFiles(warnings, dsmComplete);
     segments = readSysvDsmControls(segments, dsm);
@@ -279,19 +280,63 @@ public final class SnapshotReader {
     };
   }
 
-  private static Supplier<String> memoize(Supplier<String> s) {
-    String[] value = new String[1];
-    boolean[] done = new boolean[1];
-    return () -> {
-      if (!done[0]) {
-        value[0] = s.get();
-        done[0] = true;
+  /**
+   * {@link #probeDeferral}, judged once per scan and only if some segment still needs its probe
+   * (finding a starting postmaster reads every process); for an unattached segment, judged again
+   * whenever a process has been created since, as the PID namespace's last PID shows. That is the
+   * segment a start judges by its {@code nattch} (one attached already it finds in use anyway), and
+   * a loaded scan can take long enough for a supervisor to start a postmaster that reaches
+   * {@code CreateLockFile} before the probe (RestartStressTest failed at load 7). A new postmaster
+   * is a new process, so an unmoved last PID means the judgement still holds.
+   */
+  private final class StartsSince {
+    private final List<DataDirectory> dirs;
+    private final ProcessReader scanProcesses;
+    private final int self;
+    private boolean judgedOnce;
+    private long lastPid = -1;
+    private String why;
+
+    StartsSince(List<DataDirectory> dirs, ProcessReader scanProcesses, int self) {
+      this.dirs = dirs;
+      this.scanProcesses = scanProcesses;
+      this.self = self;
+    }
+
+    String judged() {
+      if (!judgedOnce) {
+        lastPid = lastPid(); // before the processes are read: one created after it moves it
+        why = probeDeferral(dirs, scanProcesses, System.currentTimeMillis());
+        judgedOnce = true;
       }
-      return value[0];
-    };
+      return why;
+    }
+
+    String current() {
+      if (!judgedOnce) {
+        return judged();
+      }
+      long pid = lastPid();
+      if (pid < 0 || pid != lastPid) {
+        lastPid = pid;
+        why = probeDeferral(dirs, new ProcessReader(proc, self, bootEpochMillis), System.currentTimeMillis());
+      }
+      return why;
+    }
   }
 
-  private List<SegmentObservation> readSegments(Supplier<String> deferProbes, List<String> warnings) {
+  /** The last PID handed out in this PID namespace (/proc/loadavg), or -1 when it cannot be read. */
+  private long lastPid() {
+    try {
+      String loadavg = Files.readString(proc.resolve("loadavg"), StandardCharsets.US_ASCII).trim();
+      return Long.parseLong(loadavg.substring(loadavg.lastIndexOf(' ') + 1));
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  private List<SegmentObservation> readSegments(Supplier<String> deferProbes, Supplier<String> deferUnattachedProbes,
+      List<String> warnings) {
     List<ProcText.ShmRow> rows = listSegments(warnings);
     List<SegmentObservation> out = new ArrayList<>(rows.size());
     List<ShmStat> present = new ArrayList<>(rows.size());
@@ -308,7 +353,8 @@ public final class SnapshotReader {
         stat = fresh.isOk() ? fresh.value() : stat;
       }
       present.add(stat);
-      HeaderProbe header = errno == 0 ? probes.headerOf(stat, deferProbes) : new HeaderProbe.Failed(errno);
+      HeaderProbe header = errno != 0 ? new HeaderProbe.Failed(errno)
+          : probes.headerOf(stat, stat.nattch() == 0 ? deferUnattachedProbes : deferProbes);
       out.add(new SegmentObservation(stat, errno, header, row.rssBytes() == FRESH ? -1 : row.rssBytes()));
     }
     probes.retainOnly(present);
