@@ -3,41 +3,43 @@ package dev.pgipc.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pgipc.Scanner;
 import dev.pgipc.api.v1alpha1.Attacher;
 import dev.pgipc.api.v1alpha1.PgIpcStatusStatus;
-import dev.pgipc.assess.Assessment;
-import dev.pgipc.ipc.NativeIpc;
-import dev.pgipc.remediate.Executor;
-import dev.pgipc.plan.Plan;
-import dev.pgipc.plan.Attestation;
-import dev.pgipc.remediate.RemediationResult;
 import dev.pgipc.testing.PgBinaries;
-import dev.pgipc.testing.PgCluster;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
+import dev.pgipc.testing.Pod;
+import dev.pgipc.testing.PodPostgres;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A real PostgreSQL with a client running queries while the real agent scans it every second and
- * reports to the mock API server: the backend's title goes "… idle" ↔ "… SELECT" all along, and
- * that alone writes nothing (issue 9: at most one write per pod per 5 minutes, the heartbeat).
+ * A real PostgreSQL with a client running queries while the real sidecar ({@code pgipc sidecar},
+ * its own process) scans it every second and reports to the mock API server: the backend's title
+ * goes "… idle" ↔ "… SELECT" all along, and that alone writes nothing (issue 9: at most one write per
+ * pod per 5 minutes, the heartbeat). All of it runs in a pod's namespaces, so other PostgreSQL
+ * servers on the machine are neither seen nor news.
  */
 class AgentClientTrafficTest {
   private static final Duration TRAFFIC = Duration.ofSeconds(20);
+  private static final int QUERIES = 100; // each 100 ms of SELECT, then 100 ms idle: 20 s
   static MockApi api;
+
+  @TempDir
+  Path tmp;
 
   @BeforeAll
   static void startApi() {
@@ -52,84 +54,81 @@ class AgentClientTrafficTest {
     }
   }
 
-  /** The real engine, counting its scans. */
-  private static final class CountingEngine implements Engine {
-    final IpcEngine real;
-    final AtomicInteger scans = new AtomicInteger();
-
-    CountingEngine(IpcEngine real) {
-      this.real = real;
-    }
-
-    @Override
-    public Assessment scan() {
-      Assessment a = real.scan();
-      scans.incrementAndGet();
-      return a;
-    }
-
-    @Override
-    public RemediationResult execute(Plan plan, Attestation attestation, boolean dryRun, Executor.Listener listener) {
-      return real.execute(plan, attestation, dryRun, listener);
-    }
-  }
-
   @Test
   void queriesChangingABackendsTitleWriteNothing() throws Exception {
-    // Only titles may change: no parallel workers or autovacuum workers (new processes are news).
-    try (PgCluster pg = PgCluster.create(PgCluster.Options.defaults().withConf(
-        "max_parallel_workers_per_gather = 0", "autovacuum = off"))) {
-      pg.start();
-      Process psql = new ProcessBuilder(pg.binaries().psql().toString(), "-X", "-q", "-At", "-h", pg.socketDir().toString(),
-          "-p", Integer.toString(pg.port()), "-U", "postgres", "-d", "postgres").redirectErrorStream(true).start();
-      try {
-        OutputStream in = psql.getOutputStream();
-        BufferedReader out = new BufferedReader(new InputStreamReader(psql.getInputStream(), StandardCharsets.UTF_8));
-        in.write("select pg_backend_pid();\n".getBytes(StandardCharsets.UTF_8));
-        in.flush();
-        int backend = Integer.parseInt(out.readLine().strip());
-
-        String ns = AgentStatusTest.namespace();
-        api.createStatusObject(ns, "pg-0");
-        AgentConfig config = new AgentConfig("pg-0", ns, pg.dataDir(), Duration.ofSeconds(1), 30, 0, Duration.ofSeconds(1));
-        CountingEngine engine = new CountingEngine(new IpcEngine(new Scanner(NativeIpc.get(), 30), pg.dataDir(),
-            Duration.ofSeconds(1)));
-        try (KubeApi client = api.agentClient(ns);
-            Agent agent = new Agent(config, client, engine, Agent.Tuning.defaults(), Clock.systemUTC())) {
-          agent.start();
-          Await.until("a first status with the client's backend", () -> roles(ns).stream().anyMatch(r -> r.contains("postgres postgres")));
-          Await.until("one more scan", () -> engine.scans.get() >= 2);
-          long writesBefore = api.statusWrites(ns, "pg-0");
-          int scansBefore = engine.scans.get();
-
-          // the client: a query every 100 ms, each sleeping 100 ms, so its backend flips between titles
-          Set<String> titles = new TreeSet<>();
-          long until = System.nanoTime() + TRAFFIC.toNanos();
-          int queries = 0;
-          while (System.nanoTime() < until) {
-            in.write("select pg_sleep(0.1);\n".getBytes(StandardCharsets.UTF_8));
-            in.flush();
-            Thread.sleep(50);
-            titles.add(title(backend));
-            out.readLine();
-            queries++;
-            Thread.sleep(50);
-            titles.add(title(backend));
-          }
-          int scans = engine.scans.get() - scansBefore;
-          long writes = api.statusWrites(ns, "pg-0") - writesBefore;
-          System.out.printf("client traffic: %d queries, titles seen %s, %d scans, %d status writes in %d s"
-              + " (%.1f per pod per 5 minutes, heartbeat aside)%n", queries, titles, scans, writes, TRAFFIC.toSeconds(),
-              writes * 300.0 / TRAFFIC.toSeconds());
-          assertTrue(titles.stream().anyMatch(t -> t.endsWith(" idle")) && titles.stream().anyMatch(t -> t.endsWith(" SELECT")),
-              "the backend's title changed with its queries: " + titles);
-          assertTrue(scans >= TRAFFIC.toSeconds() / 2, "the agent scanned all along: " + scans + " scans");
-          assertEquals(0, writes, "title changes alone are no material change: " + api.requests());
-        }
-      } finally {
-        psql.destroyForcibly();
-        psql.waitFor();
+    try (Pod pod = Pod.start(tmp.resolve("pod"), 64)) {
+      // Only titles may change: no parallel workers or autovacuum workers (new processes are news).
+      PodPostgres pg = PodPostgres.create(pod, "traffic", 5432, "max_parallel_workers_per_gather = 0", "autovacuum = off");
+      pg.pgCtlStart();
+      String ns = AgentStatusTest.namespace();
+      api.createStatusObject(ns, "pg-0");
+      int port = MockApi.freePort();
+      Path kubeconfig = pod.base().resolve("kubeconfig");
+      Files.writeString(kubeconfig, """
+          apiVersion: v1
+          kind: Config
+          clusters: [{name: c, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
+          users: [{name: u, user: {token: t}}]
+          contexts: [{name: x, context: {cluster: c, user: u}}]
+          current-context: x
+          """.formatted(api.url()));
+      List<String> sidecar = new ArrayList<>(List.of("env", "-u", "KUBERNETES_SERVICE_HOST", "KUBECONFIG=" + kubeconfig,
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseSerialGC", "-Xmx96m",
+          "-XX:TieredStopAtLevel=1", "-cp", PodPostgres.classPath(false), "dev.pgipc.cli.PgIpc", "sidecar",
+          "--pod-name", "pg-0", "--namespace", ns, "--pgdata", pg.dataDir().toString(), "--scan-interval-seconds", "1",
+          "--port", Integer.toString(port)));
+      Path sidecarLog = pod.base().resolve("sidecar.log");
+      Process agent = pod.spawn(pod.shared(), sidecarLog, sidecar.toArray(String[]::new));
+      // The client connects first and waits for the go (its new backend is news, rightly); then a query sleeping
+      // 100 ms and 100 ms idle (psql's shell escape), so its backend flips between titles; then it says so and waits
+      // to be let go (its backend's exit is news too).
+      Path own = pg.dataDir().getParent(); // the postgres user's: the client's markers go there
+      Path go = own.resolve("go");
+      Path trafficDone = own.resolve("traffic-done");
+      Path release = own.resolve("release");
+      Path script = own.resolve("traffic.sql");
+      StringBuilder sql = new StringBuilder("\\! while [ ! -e " + go + " ]; do sleep 0.05; done\n");
+      for (int i = 0; i < QUERIES; i++) {
+        sql.append("select pg_sleep(0.1);\n\\! sleep 0.1\n");
       }
+      sql.append("\\! touch " + trafficDone + "\n\\! while [ ! -e " + release + " ]; do sleep 0.05; done\n");
+      Files.writeString(script, sql.toString());
+      script.toFile().setReadable(true, false);
+      Path psqlLog = pod.base().resolve("psql.log");
+      Process client = pod.spawn(pod.shared(), psqlLog, pg.asPostgres(
+          PgBinaries.assumeAvailable().psql().toString(), "-X", "-q", "-At", "-h", pg.socketDir().toString(),
+          "-p", Integer.toString(pg.port()), "-U", "postgres", "-d", "postgres", "-f", script.toString())
+          .toArray(String[]::new));
+      Await.until("a status with the client's backend", () -> {
+        assertTrue(agent.isAlive(), () -> "the sidecar ended: " + read(sidecarLog));
+        assertTrue(client.isAlive(), () -> "the client ended: " + read(psqlLog));
+        return roles(ns).stream().anyMatch(r -> r.contains("postgres postgres"));
+      });
+      long scansBefore = scans(port);
+      Await.until("one more scan", () -> scans(port) > scansBefore);
+      long writesBefore = api.statusWrites(ns, "pg-0");
+      long scansAtStart = scans(port);
+
+      Files.writeString(go, "");
+      Set<String> titles = new TreeSet<>();
+      long until = System.nanoTime() + TRAFFIC.toNanos() * 3;
+      while (!Files.exists(trafficDone) && client.isAlive() && System.nanoTime() < until) {
+        clientBackendTitle(pg).ifPresent(titles::add);
+        Thread.sleep(37);
+      }
+      assertTrue(Files.exists(trafficDone), () -> "the client ran its queries: " + read(psqlLog));
+      long scans = scans(port) - scansAtStart;
+      long writes = api.statusWrites(ns, "pg-0") - writesBefore;
+      System.out.printf("client traffic: %d queries, titles seen %s, %d scans, %d status writes in %d s"
+          + " (%.1f per pod per 5 minutes, heartbeat aside)%n", QUERIES, titles, scans, writes, TRAFFIC.toSeconds(),
+          writes * 300.0 / TRAFFIC.toSeconds());
+      assertTrue(titles.stream().anyMatch(t -> t.endsWith(" idle")) && titles.stream().anyMatch(t -> t.endsWith(" SELECT")),
+          "the backend's title changed with its queries: " + titles);
+      assertTrue(scans >= TRAFFIC.toSeconds() / 2, "the sidecar scanned all along: " + scans + " scans");
+      assertEquals(0, writes, () -> "title changes alone are no material change: " + api.requests()
+          + "\nsidecar log:\n" + read(sidecarLog));
+      Files.writeString(release, "");
+      assertTrue(client.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "the client ended when let go");
     }
   }
 
@@ -140,11 +139,45 @@ class AgentClientTrafficTest {
       return List.of();
     }
     return s.getSegments().stream().flatMap(x -> x.getAttachers() == null ? java.util.stream.Stream.<Attacher>empty()
-        : x.getAttachers().stream()).map(Attacher::getRole).toList();
+        : x.getAttachers().stream()).map(Attacher::getRole).filter(java.util.Objects::nonNull).toList();
   }
 
-  private static String title(int pid) throws Exception {
-    byte[] raw = Files.readAllBytes(Path.of("/proc", Integer.toString(pid), "cmdline"));
-    return new String(raw, StandardCharsets.ISO_8859_1).replace('\0', ' ').strip();
+  /** The sidecar's scans so far, from its own /metrics (the scan timer's count). */
+  private static long scans(int port) {
+    HttpResponse<String> r;
+    try {
+      r = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
+          HttpResponse.BodyHandlers.ofString());
+    } catch (java.io.IOException | InterruptedException e) {
+      throw new AssertionError("the sidecar's /metrics did not answer: " + e, e);
+    }
+    return r.body().lines().filter(l -> l.startsWith("pgipc_scan_duration_seconds_count"))
+        .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst()
+        .orElseThrow(() -> new AssertionError("no scan count in /metrics:\n" + r.body()));
+  }
+
+  /** The title of the client's backend (user and database postgres, over the socket), if it is up. */
+  private static Optional<String> clientBackendTitle(PodPostgres pg) throws Exception {
+    for (int pid : pg.hostPids()) {
+      try {
+        byte[] raw = Files.readAllBytes(Path.of("/proc", Integer.toString(pid), "cmdline"));
+        String title = new String(raw, StandardCharsets.ISO_8859_1).replace('\0', ' ').strip();
+        if (title.startsWith("postgres: postgres postgres [local]")) {
+          return Optional.of(title);
+        }
+      } catch (java.io.IOException gone) {
+        // a backend that just ended
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static String read(Path log) {
+    try {
+      return Files.exists(log) ? Files.readString(log) : "(none)";
+    } catch (java.io.IOException e) {
+      return "(unreadable: " + e.getMessage() + ")";
+    }
   }
 }

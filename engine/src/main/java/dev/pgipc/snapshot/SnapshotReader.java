@@ -97,6 +97,8 @@ public final class SnapshotReader {
     if (discover && pgdataEnv != null && !pgdataEnv.isBlank()) {
       dirPaths.add(Path.of(pgdataEnv));
     }
+    // Stamped before they are read: a lock file rewritten from here on shows at the probe (below).
+    Map<Path, FileStamp> lockFiles = lockFileStamps(dirPaths);
     List<DataDirectory> dataDirs = new ArrayList<>();
     for (Path d : dirPaths) {
       dataDirs.add(readDataDirectory(d));
@@ -113,8 +115,9 @@ public final class SnapshotReader {
     }
 
     // Computed only if some segment still needs its one probe: finding a starting postmaster reads every process.
-    Supplier<String> deferral = memoize(() -> probeDeferral(dataDirs, procs, now));
-    List<SegmentObservation> segments = readSegments(deferral, warnings);
+    StartsSince starts = new StartsSince(dataDirs, procs, self);
+    List<SegmentObservation> segments = readSegments(deferralAtProbe(starts::judged, lockFiles),
+        deferralAtProbe(starts::current, lockFiles), warnings);
     boolean[] dsmComplete = {true};
     List<DsmFile> dsm = readDsmFiles(warnings, dsmComplete);
     segments = readSysvDsmControls(segments, dsm);
@@ -244,19 +247,96 @@ public final class SnapshotReader {
     return null;
   }
 
-  private static Supplier<String> memoize(Supplier<String> s) {
-    String[] value = new String[1];
-    boolean[] done = new boolean[1];
+  /** Each data directory's postmaster.pid as stat sees it (null: absent or unreadable). */
+  static Map<Path, FileStamp> lockFileStamps(Set<Path> dirs) {
+    Map<Path, FileStamp> out = new HashMap<>();
+    for (Path d : dirs) {
+      out.put(d, FileStamp.of(d.resolve("postmaster.pid")));
+    }
+    return out;
+  }
+
+  /**
+   * The deferral as asked right before each probe: the one judged from the scan's start, else any
+   * postmaster.pid rewritten since the scan stamped it. Everything {@link #probeDeferral} judges was
+   * read at the start of the scan; a postmaster started after that (a supervisor's restart) may reach
+   * {@code CreateLockFile} and its key walk while the scan is still reading, which under load takes
+   * long enough (RestartStressTest failed once at load 7). {@code CreateLockFile} replaces the file
+   * before the key walk, so a stat right before the attach narrows that window to the probe's own
+   * microseconds.
+   */
+  static Supplier<String> deferralAtProbe(Supplier<String> atStart, Map<Path, FileStamp> lockFiles) {
     return () -> {
-      if (!done[0]) {
-        value[0] = s.get();
-        done[0] = true;
+      String why = atStart.get();
+      if (why != null) {
+        return why;
       }
-      return value[0];
+      for (Map.Entry<Path, FileStamp> e : lockFiles.entrySet()) {
+        if (!java.util.Objects.equals(e.getValue(), FileStamp.of(e.getKey().resolve("postmaster.pid")))) {
+          return e.getKey() + "/postmaster.pid changed during the scan: a postmaster may be starting";
+        }
+      }
+      return null;
     };
   }
 
-  private List<SegmentObservation> readSegments(Supplier<String> deferProbes, List<String> warnings) {
+  /**
+   * {@link #probeDeferral}, judged once per scan and only if some segment still needs its probe
+   * (finding a starting postmaster reads every process); for an unattached segment, judged again
+   * whenever a process has been created since, as the PID namespace's last PID shows. That is the
+   * segment a start judges by its {@code nattch} (one attached already it finds in use anyway), and
+   * a loaded scan can take long enough for a supervisor to start a postmaster that reaches
+   * {@code CreateLockFile} before the probe (RestartStressTest failed at load 7). A new postmaster
+   * is a new process, so an unmoved last PID means the judgement still holds.
+   */
+  private final class StartsSince {
+    private final List<DataDirectory> dirs;
+    private final ProcessReader scanProcesses;
+    private final int self;
+    private boolean judgedOnce;
+    private long lastPid = -1;
+    private String why;
+
+    StartsSince(List<DataDirectory> dirs, ProcessReader scanProcesses, int self) {
+      this.dirs = dirs;
+      this.scanProcesses = scanProcesses;
+      this.self = self;
+    }
+
+    String judged() {
+      if (!judgedOnce) {
+        lastPid = lastPid(); // before the processes are read: one created after it moves it
+        why = probeDeferral(dirs, scanProcesses, System.currentTimeMillis());
+        judgedOnce = true;
+      }
+      return why;
+    }
+
+    String current() {
+      if (!judgedOnce) {
+        return judged();
+      }
+      long pid = lastPid();
+      if (pid < 0 || pid != lastPid) {
+        lastPid = pid;
+        why = probeDeferral(dirs, new ProcessReader(proc, self, bootEpochMillis), System.currentTimeMillis());
+      }
+      return why;
+    }
+  }
+
+  /** The last PID handed out in this PID namespace (/proc/loadavg), or -1 when it cannot be read. */
+  private long lastPid() {
+    try {
+      String loadavg = Files.readString(proc.resolve("loadavg"), StandardCharsets.US_ASCII).trim();
+      return Long.parseLong(loadavg.substring(loadavg.lastIndexOf(' ') + 1));
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  private List<SegmentObservation> readSegments(Supplier<String> deferProbes, Supplier<String> deferUnattachedProbes,
+      List<String> warnings) {
     List<ProcText.ShmRow> rows = listSegments(warnings);
     List<SegmentObservation> out = new ArrayList<>(rows.size());
     List<ShmStat> present = new ArrayList<>(rows.size());
@@ -273,7 +353,8 @@ public final class SnapshotReader {
         stat = fresh.isOk() ? fresh.value() : stat;
       }
       present.add(stat);
-      HeaderProbe header = errno == 0 ? probes.headerOf(stat, deferProbes) : new HeaderProbe.Failed(errno);
+      HeaderProbe header = errno != 0 ? new HeaderProbe.Failed(errno)
+          : probes.headerOf(stat, stat.nattch() == 0 ? deferUnattachedProbes : deferProbes);
       out.add(new SegmentObservation(stat, errno, header, row.rssBytes() == FRESH ? -1 : row.rssBytes()));
     }
     probes.retainOnly(present);
@@ -537,7 +618,7 @@ public final class SnapshotReader {
   private record ParsedConfig(List<FileStamp> stamps, ServerConfig config) {}
 
   /** What stat says of a file that changes when it is rewritten; null when it cannot be stat'ed. */
-  private record FileStamp(long device, long inode, long size, long ctimeNanos) {
+  record FileStamp(long device, long inode, long size, long ctimeNanos) {
     long ctimeMillis() {
       return ctimeNanos / 1_000_000;
     }

@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * No header probe while a live postmaster is still starting, from the moment its shared memory line is
@@ -44,5 +47,40 @@ class ProbeDeferralTest {
     ProcessReader after = new ProcessReader(Path.of("/proc"), (int) ProcessHandle.current().pid(), 0);
     assertNull(SnapshotReader.probeDeferral(List.of(dir(lock(pm.pid(), ""))), after, NOW),
         "a crashed postmaster's file without a status line defers nothing");
+  }
+
+  @TempDir
+  Path tmp;
+
+  /**
+   * A supervisor restarts the server while a scan is reading: at the scan's start the old, crashed
+   * server's postmaster.pid (shared memory line and all) promised no start; by the probe the new
+   * postmaster has replaced it in CreateLockFile and may be walking keys. The stat right before the
+   * probe defers it; an untouched or absent file defers nothing.
+   */
+  @Test
+  void aLockFileReplacedDuringTheScanDefersTheProbe() throws Exception {
+    Path data = Files.createDirectories(tmp.resolve("data"));
+    Path absent = Files.createDirectories(tmp.resolve("stopped"));
+    Path pidFile = data.resolve("postmaster.pid");
+    Files.writeString(pidFile, lock(999_999, "ready\n"));
+    var stamps = SnapshotReader.lockFileStamps(Set.of(data, absent));
+    var atProbe = SnapshotReader.deferralAtProbe(() -> null, stamps);
+    assertNull(atProbe.get(), "nothing changed: probe");
+    assertNull(atProbe.get(), "asked again before the next probe, still nothing");
+
+    // CreateLockFile: the stale file is unlinked and a new one created with the new postmaster's first lines
+    Files.delete(pidFile);
+    Files.writeString(pidFile, "4242\n" + data + "\n" + NOW / 1000 + "\n5432\n/var/run/postgresql\n");
+    String why = atProbe.get();
+    assertNotNull(why, "a postmaster.pid replaced since the scan's start");
+    assertTrue(why.contains(data + "/postmaster.pid changed during the scan"), why);
+
+    var other = SnapshotReader.deferralAtProbe(() -> null, SnapshotReader.lockFileStamps(Set.of(data, absent)));
+    assertNull(other.get(), "a new scan stamps the new file");
+    Files.writeString(absent.resolve("postmaster.pid"), "4343\n" + absent + "\n");
+    assertNotNull(other.get(), "a postmaster.pid that appeared during the scan");
+    assertTrue(SnapshotReader.deferralAtProbe(() -> "judged at the start", stamps).get().equals("judged at the start"),
+        "a reason from the scan's start comes first");
   }
 }
