@@ -36,6 +36,16 @@ import java.util.stream.Collectors;
  * or {@code Unverified}; the rulebook never plans the first, the second only on an attestation.
  */
 public final class Classifier {
+  /**
+   * How long a segment whose orphans are not all stopped must go without an attach or detach before
+   * they count as orphans to end (docs/rules.md, "Waiting"). A postmaster's children end themselves when
+   * it dies, and a container runtime kills what is left of a container a moment after its main
+   * process: an orphan caught in that moment is on its way out, and ending it and removing the segment
+   * would race PostgreSQL's own recycling at the next start. Each exit is a detach, so the clock restarts
+   * while they go; a stopped orphan (the crash loop's cause) goes nowhere and is not waited for.
+   */
+  static final long ORPHANS_EXITING_SECONDS = 2;
+
   private final long minStaleSeconds;
 
   public Classifier(long minStaleSeconds) {
@@ -236,6 +246,13 @@ public final class Classifier {
             + " attachment(s) by processes not visible from here (no shared PID namespace?)");
       }
       List<Attacher> orphans = attachers.stream().filter(Attacher::isOrphan).toList();
+      long sinceChange = snap.nowEpochMillis() / 1000 - s.lastChangeEpochSeconds();
+      if (sinceChange < ORPHANS_EXITING_SECONDS && orphans.stream().anyMatch(a -> !a.isStopped())) {
+        return new Judgement(Verdict.Unverified, "attached only by orphaned backend(s) "
+            + orphans.stream().map(Classifier::describe).collect(Collectors.joining(", "))
+            + " of dead postmaster " + header.creatorPid() + ", which may still be exiting on their own (its last detach "
+            + sinceChange + " s ago)");
+      }
       return new Judgement(Verdict.Orphaned, "attached only by orphaned backend(s) "
           + orphans.stream().map(Classifier::describe).collect(Collectors.joining(", "))
           + " of dead postmaster " + header.creatorPid() + " (" + whose + ")"
