@@ -40,6 +40,8 @@ public final class Scanner {
   }
 
   /** @param devShmPrivate the user's word that no other IPC namespace's PostgreSQL shares /dev/shm */
+  private volatile long orphansExitingSeconds;
+
   public Scanner(Ipc ipc, long minStaleSeconds, boolean devShmPrivate) {
     this.ipc = ipc;
     this.minStaleSeconds = minStaleSeconds;
@@ -61,7 +63,7 @@ public final class Scanner {
    */
   public Assessment scan(List<Path> dataDirs, OomHistory history) {
     Snapshot snap = snapshot(dataDirs);
-    Assessment a = new Classifier(minStaleSeconds).assess(snap);
+    Assessment a = new Classifier(minStaleSeconds, orphansExitingSeconds).assess(snap);
     return a.withDiagnosis(MemoryDiagnosis.judge(snap, a, history));
   }
 
@@ -70,6 +72,15 @@ public final class Scanner {
    * logind's settings, the sysctl limits; a log only when it changed). Zero, the default for
    * one-shot scans, reads everything on every scan. What a verdict rests on is always read anew.
    */
+  /**
+   * Gives orphans that are not stopped {@code seconds} after the segment's last attach or detach to
+   * exit on their own before they are orphans to end (the sidecar; {@link Classifier#ORPHANS_EXITING_SECONDS}).
+   */
+  public Scanner waitForExitingOrphans(long seconds) {
+    this.orphansExitingSeconds = seconds;
+    return this;
+  }
+
   public Scanner sampleDiagnosisEvery(Duration every) {
     reader.sampleDiagnosisEvery(every.toMillis());
     return this;

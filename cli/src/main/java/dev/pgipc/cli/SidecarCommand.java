@@ -100,7 +100,9 @@ final class SidecarCommand implements Callable<Integer> {
     Scanner scanner;
     try {
       scanner = new Scanner(NativeIpc.get(), config.minStaleSeconds(), config.devShmPrivate())
-          .sampleDiagnosisEvery(Scanner.LOOP_DIAGNOSIS_SAMPLE_EVERY);
+          .sampleDiagnosisEvery(Scanner.LOOP_DIAGNOSIS_SAMPLE_EVERY)
+          // in a pod the runtime and PostgreSQL itself end a dead postmaster's children a moment later
+          .waitForExitingOrphans(dev.pgipc.assess.Classifier.ORPHANS_EXITING_SECONDS);
       // PostgreSQL's log, when the pod shares it with the sidecar (a volume): pairs OOM kills with their query
       String log = System.getenv("PGIPC_SERVER_LOG");
       if (log != null && !log.isBlank()) {

@@ -37,18 +37,26 @@ import java.util.stream.Collectors;
  */
 public final class Classifier {
   /**
-   * How long a segment whose orphans are not all stopped must go without an attach or detach before
-   * they count as orphans to end (docs/rules.md, "Waiting"). A postmaster's children end themselves when
+   * How long, in the sidecar, a segment whose orphans are not all stopped must go without an attach or
+   * detach before they count as orphans to end (docs/rules.md, "Waiting"). A postmaster's children end themselves when
    * it dies, and a container runtime kills what is left of a container a moment after its main
    * process: an orphan caught in that moment is on its way out, and ending it and removing the segment
    * would race PostgreSQL's own recycling at the next start. Each exit is a detach, so the clock restarts
    * while they go; a stopped orphan (the crash loop's cause) goes nowhere and is not waited for.
    */
-  static final long ORPHANS_EXITING_SECONDS = 2;
+  public static final long ORPHANS_EXITING_SECONDS = 2;
 
   private final long minStaleSeconds;
+  private final long orphansExitingSeconds;
 
+  /** Orphans are orphans at once: a one-shot `pgipc scan|clean`, run after the fact. */
   public Classifier(long minStaleSeconds) {
+    this(minStaleSeconds, 0);
+  }
+
+  /** @param orphansExitingSeconds how long orphans that are not stopped may still be exiting (the sidecar's) */
+  public Classifier(long minStaleSeconds, long orphansExitingSeconds) {
+    this.orphansExitingSeconds = orphansExitingSeconds;
     this.minStaleSeconds = minStaleSeconds;
   }
 
@@ -247,7 +255,7 @@ public final class Classifier {
       }
       List<Attacher> orphans = attachers.stream().filter(Attacher::isOrphan).toList();
       long sinceChange = snap.nowEpochMillis() / 1000 - s.lastChangeEpochSeconds();
-      if (sinceChange < ORPHANS_EXITING_SECONDS && orphans.stream().anyMatch(a -> !a.isStopped())) {
+      if (sinceChange < orphansExitingSeconds && orphans.stream().anyMatch(a -> !a.isStopped())) {
         return new Judgement(Verdict.Unverified, "attached only by orphaned backend(s) "
             + orphans.stream().map(Classifier::describe).collect(Collectors.joining(", "))
             + " of dead postmaster " + header.creatorPid() + ", which may still be exiting on their own (its last detach "

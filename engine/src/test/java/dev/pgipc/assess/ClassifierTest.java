@@ -70,36 +70,42 @@ class ClassifierTest {
 
   /**
    * A container's main process (the postmaster) SIGKILLed: its checkpointer and walwriter outlive it
-   * for a moment, until they notice or the runtime kills them. Running orphans of a segment that
+   * for a moment, until they notice or the runtime kills them. For the sidecar, running orphans of a segment that
    * changed within ORPHANS_EXITING_SECONDS are not yet orphans to end (Unverified: the start is
    * still reported blocked, and nothing may be removed); a stopped one is at once, and running ones
    * are once the segment has been left alone that long.
    */
   @Test
   void runningOrphansOfAFreshDeathMayStillBeExiting() {
-    var fresh = assess(new SnapshotBuilder()
+    Classifier sidecar = new Classifier(30, Classifier.ORPHANS_EXITING_SECONDS);
+    var fresh = sidecar.assess(new SnapshotBuilder()
         .dataDir("/data", INO, lock(100, 15, "ready"))
         .backend(101, 1, 'S', "checkpointer", INO).backend(102, 1, 'R', "walwriter", INO)
         .segment(15, KEY, 0600, 2, 100, read(header(100, INO)), NOW - 1)
-        .attach(101, 15).attach(102, 15));
+        .attach(101, 15).attach(102, 15).build());
     SegmentAssessment s = fresh.segment(15);
     assertEquals(Verdict.Unverified, s.verdict(), s.reason());
     assertTrue(s.reason().contains("may still be exiting"), s.reason());
     assertEquals(InstanceState.StartBlocked, fresh.instances().get(0).state(), "a start now would still fail");
 
-    var withAStoppedOne = assess(new SnapshotBuilder()
+    var withAStoppedOne = sidecar.assess(new SnapshotBuilder()
         .dataDir("/data", INO, lock(100, 15, "ready"))
         .backend(103, 1, 'T', "client backend", INO)
         .segment(15, KEY, 0600, 1, 100, read(header(100, INO)), NOW)
-        .attach(103, 15));
+        .attach(103, 15).build());
     assertEquals(Verdict.Orphaned, withAStoppedOne.segment(15).verdict(), "a stopped orphan goes nowhere by itself");
 
-    var settled = assess(new SnapshotBuilder()
+    var settled = sidecar.assess(new SnapshotBuilder()
         .dataDir("/data", INO, lock(100, 15, "ready"))
         .backend(101, 1, 'S', "checkpointer", INO).backend(102, 1, 'R', "walwriter", INO)
         .segment(15, KEY, 0600, 2, 100, read(header(100, INO)), NOW - Classifier.ORPHANS_EXITING_SECONDS)
-        .attach(101, 15).attach(102, 15));
+        .attach(101, 15).attach(102, 15).build());
     assertEquals(Verdict.Orphaned, settled.segment(15).verdict(), "left alone long enough: orphans to end");
+    assertEquals(Verdict.Orphaned, classifier.assess(new SnapshotBuilder()
+        .dataDir("/data", INO, lock(100, 15, "ready"))
+        .backend(101, 1, 'S', "checkpointer", INO)
+        .segment(15, KEY, 0600, 1, 100, read(header(100, INO)), NOW)
+        .attach(101, 15).build()).segment(15).verdict(), "pgipc scan|clean, after the fact: orphans at once");
   }
 
   @Test
