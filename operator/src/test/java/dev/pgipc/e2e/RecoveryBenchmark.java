@@ -113,8 +113,10 @@ class RecoveryBenchmark {
         // as in a pod: PGIPC_SCAN_INTERVAL_SECONDS and PGIPC_GRACE_SECONDS at their defaults
         AgentConfig config = AgentConfig.resolve(Map.of(AgentConfig.POD_NAME, POD, AgentConfig.POD_NAMESPACE, NS,
             AgentConfig.PGDATA, pg.dataDir().toString(), AgentConfig.PORT, "0"), AgentConfig.Overrides.none());
-        IpcEngine engine = new IpcEngine(new Scanner(NativeIpc.get(), config.minStaleSeconds()), pg.dataDir(),
-            config.grace());
+        // the scanner as pgipc sidecar sets it up (SidecarCommand)
+        IpcEngine engine = new IpcEngine(new Scanner(NativeIpc.get(), config.minStaleSeconds())
+            .sampleDiagnosisEvery(Scanner.LOOP_DIAGNOSIS_SAMPLE_EVERY)
+            .waitForExitingOrphans(dev.pgipc.assess.Classifier.ORPHANS_EXITING_SECONDS), pg.dataDir(), config.grace());
         try (Timeline timeline = Timeline.watch(api.client(), NS, POD);
             Agent agent = new Agent(config, api.agentClient(NS), engine, Agent.Tuning.defaults(), Clock.systemUTC())) {
           agent.start();
