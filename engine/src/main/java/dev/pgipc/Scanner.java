@@ -26,6 +26,7 @@ public final class Scanner {
   private final HeaderProbeCache probes;
   private final SnapshotReader reader;
   private volatile long minStaleSeconds;
+  private volatile long orphansExitingSeconds;
 
   /**
    * How old diagnosis samples may get in a scan loop (the sidecar's, every 10 s by default): what only
@@ -40,8 +41,6 @@ public final class Scanner {
   }
 
   /** @param devShmPrivate the user's word that no other IPC namespace's PostgreSQL shares /dev/shm */
-  private volatile long orphansExitingSeconds;
-
   public Scanner(Ipc ipc, long minStaleSeconds, boolean devShmPrivate) {
     this.ipc = ipc;
     this.minStaleSeconds = minStaleSeconds;
@@ -68,19 +67,24 @@ public final class Scanner {
   }
 
   /**
+   * The sidecar's scanner, beside a PostgreSQL its supervisor restarts the moment it dies (docs/rules.md,
+   * "The header probe" and "Waiting"): orphans that are not stopped get
+   * {@link Classifier#ORPHANS_EXITING_SECONDS} after the segment's last attach or detach to exit on
+   * their own before they are orphans to end, and the unattached segment a postmaster.pid names is
+   * never probed, since the next start judges it. {@code pgipc scan|clean} run after the fact do
+   * neither.
+   */
+  public Scanner besideSupervisedServer() {
+    this.orphansExitingSeconds = Classifier.ORPHANS_EXITING_SECONDS;
+    reader.probesNamedUnattached(false);
+    return this;
+  }
+
+  /**
    * How often the sidecar's loop re-reads what only a diagnosis uses (a server process's memory,
    * logind's settings, the sysctl limits; a log only when it changed). Zero, the default for
    * one-shot scans, reads everything on every scan. What a verdict rests on is always read anew.
    */
-  /**
-   * Gives orphans that are not stopped {@code seconds} after the segment's last attach or detach to
-   * exit on their own before they are orphans to end (the sidecar; {@link Classifier#ORPHANS_EXITING_SECONDS}).
-   */
-  public Scanner waitForExitingOrphans(long seconds) {
-    this.orphansExitingSeconds = seconds;
-    return this;
-  }
-
   public Scanner sampleDiagnosisEvery(Duration every) {
     reader.sampleDiagnosisEvery(every.toMillis());
     return this;

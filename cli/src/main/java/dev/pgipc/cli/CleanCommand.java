@@ -21,7 +21,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "clean", mixinStandardHelpOptions = true,
+@Command(name = "clean", mixinStandardHelpOptions = true, version = PgIpc.VERSION,
     description = "Plan the removal of what is verified stale; with --apply, run the plan, re-verifying every "
         + "action immediately before it runs. Exit 0: nothing left to do or all succeeded; 1: something was "
         + "refused, failed or is left for a human; 2: usage or input error.")

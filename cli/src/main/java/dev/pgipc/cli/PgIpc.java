@@ -8,13 +8,15 @@ import picocli.CommandLine.Command;
 @Command(
     name = "pgipc",
     mixinStandardHelpOptions = true,
-    version = "pgipc 0.1.0",
+    version = PgIpc.VERSION,
     description = "Sees a host's PostgreSQL IPC (System V shared memory, semaphores, /dev/shm, postmaster.pid) "
         + "exactly as PostgreSQL judges it, and removes only what is verified stale.",
     subcommands = {ScanCommand.class, CleanCommand.class, SidecarCommand.class},
     exitCodeOnInvalidInput = PgIpc.EXIT_USAGE,
     exitCodeOnExecutionException = PgIpc.EXIT_USAGE)
 public final class PgIpc implements Runnable {
+  /** What -V prints, for the command and each subcommand. */
+  static final String VERSION = "pgipc 0.1.0";
   public static final int EXIT_OK = 0;
   public static final int EXIT_ATTENTION = 1;
   public static final int EXIT_USAGE = 2;

@@ -5,7 +5,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-@Command(name = "scan", mixinStandardHelpOptions = true,
+@Command(name = "scan", mixinStandardHelpOptions = true, version = PgIpc.VERSION,
     description = "Show every System V segment and semaphore set and every /dev/shm/PostgreSQL.* file, "
         + "tied to its data directory, creator and attachers, with PostgreSQL's own state and a verdict. "
         + "Exit 0: nothing blocks a start and nothing is stale; 1: something does or is; 2: usage or input error.")

@@ -13,7 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "sidecar", mixinStandardHelpOptions = true,
+@Command(name = "sidecar", mixinStandardHelpOptions = true, version = PgIpc.VERSION,
     description = {
         "The in-pod agent: scans the pod's IPC namespace every interval and when postmaster.pid changes, reports "
             + "into the pod's PgIpcStatus (status only; the operator creates the object), runs the remediation the "
@@ -101,8 +101,8 @@ final class SidecarCommand implements Callable<Integer> {
     try {
       scanner = new Scanner(NativeIpc.get(), config.minStaleSeconds(), config.devShmPrivate())
           .sampleDiagnosisEvery(Scanner.LOOP_DIAGNOSIS_SAMPLE_EVERY)
-          // in a pod the runtime and PostgreSQL itself end a dead postmaster's children a moment later
-          .waitForExitingOrphans(dev.pgipc.assess.Classifier.ORPHANS_EXITING_SECONDS);
+          // the kubelet restarts PostgreSQL the moment it dies, and it ends a dead postmaster's children a moment later
+          .besideSupervisedServer();
       // PostgreSQL's log, when the pod shares it with the sidecar (a volume): pairs OOM kills with their query
       String log = System.getenv("PGIPC_SERVER_LOG");
       if (log != null && !log.isBlank()) {

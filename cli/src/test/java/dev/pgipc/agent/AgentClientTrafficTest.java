@@ -8,15 +8,10 @@ import dev.pgipc.api.v1alpha1.PgIpcStatusStatus;
 import dev.pgipc.testing.PgBinaries;
 import dev.pgipc.testing.Pod;
 import dev.pgipc.testing.PodPostgres;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -62,23 +57,8 @@ class AgentClientTrafficTest {
       pg.pgCtlStart();
       String ns = AgentStatusTest.namespace();
       api.createStatusObject(ns, "pg-0");
-      int port = MockApi.freePort();
-      Path kubeconfig = pod.base().resolve("kubeconfig");
-      Files.writeString(kubeconfig, """
-          apiVersion: v1
-          kind: Config
-          clusters: [{name: c, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
-          users: [{name: u, user: {token: t}}]
-          contexts: [{name: x, context: {cluster: c, user: u}}]
-          current-context: x
-          """.formatted(api.url()));
-      List<String> sidecar = new ArrayList<>(List.of("env", "-u", "KUBERNETES_SERVICE_HOST", "KUBECONFIG=" + kubeconfig,
-          Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseSerialGC", "-Xmx96m",
-          "-XX:TieredStopAtLevel=1", "-cp", PodPostgres.classPath(false), "dev.pgipc.cli.PgIpc", "sidecar",
-          "--pod-name", "pg-0", "--namespace", ns, "--pgdata", pg.dataDir().toString(), "--scan-interval-seconds", "1",
-          "--port", Integer.toString(port)));
-      Path sidecarLog = pod.base().resolve("sidecar.log");
-      Process agent = pod.spawn(pod.shared(), sidecarLog, sidecar.toArray(String[]::new));
+      RealSidecar sidecar = RealSidecar.start(pod, api, ns, "pg-0", pg.dataDir());
+      Process agent = sidecar.process;
       // The client connects first and waits for the go (its new backend is news, rightly); then a query sleeping
       // 100 ms and 100 ms idle (psql's shell escape), so its backend flips between titles; then it says so and waits
       // to be let go (its backend's exit is news too).
@@ -100,14 +80,14 @@ class AgentClientTrafficTest {
           "-p", Integer.toString(pg.port()), "-U", "postgres", "-d", "postgres", "-f", script.toString())
           .toArray(String[]::new));
       Await.until("a status with the client's backend", () -> {
-        assertTrue(agent.isAlive(), () -> "the sidecar ended: " + read(sidecarLog));
-        assertTrue(client.isAlive(), () -> "the client ended: " + read(psqlLog));
+        assertTrue(agent.isAlive(), () -> "the sidecar ended: " + sidecar.log());
+        assertTrue(client.isAlive(), () -> "the client ended: " + RealSidecar.read(psqlLog));
         return roles(ns).stream().anyMatch(r -> r.contains("postgres postgres"));
       });
-      long scansBefore = scans(port);
-      Await.until("one more scan", () -> scans(port) > scansBefore);
+      long scansBefore = sidecar.scans();
+      Await.until("one more scan", () -> sidecar.scans() > scansBefore);
       long writesBefore = api.statusWrites(ns, "pg-0");
-      long scansAtStart = scans(port);
+      long scansAtStart = sidecar.scans();
 
       Files.writeString(go, "");
       Set<String> titles = new TreeSet<>();
@@ -116,8 +96,8 @@ class AgentClientTrafficTest {
         clientBackendTitle(pg).ifPresent(titles::add);
         Thread.sleep(37);
       }
-      assertTrue(Files.exists(trafficDone), () -> "the client ran its queries: " + read(psqlLog));
-      long scans = scans(port) - scansAtStart;
+      assertTrue(Files.exists(trafficDone), () -> "the client ran its queries: " + RealSidecar.read(psqlLog));
+      long scans = sidecar.scans() - scansAtStart;
       long writes = api.statusWrites(ns, "pg-0") - writesBefore;
       System.out.printf("client traffic: %d queries, titles seen %s, %d scans, %d status writes in %d s"
           + " (%.1f per pod per 5 minutes, heartbeat aside)%n", QUERIES, titles, scans, writes, TRAFFIC.toSeconds(),
@@ -126,7 +106,7 @@ class AgentClientTrafficTest {
           "the backend's title changed with its queries: " + titles);
       assertTrue(scans >= TRAFFIC.toSeconds() / 2, "the sidecar scanned all along: " + scans + " scans");
       assertEquals(0, writes, () -> "title changes alone are no material change: " + api.requests()
-          + "\nsidecar log:\n" + read(sidecarLog));
+          + "\nsidecar log:\n" + sidecar.log());
       Files.writeString(release, "");
       assertTrue(client.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "the client ended when let go");
     }
@@ -140,21 +120,6 @@ class AgentClientTrafficTest {
     }
     return s.getSegments().stream().flatMap(x -> x.getAttachers() == null ? java.util.stream.Stream.<Attacher>empty()
         : x.getAttachers().stream()).map(Attacher::getRole).filter(java.util.Objects::nonNull).toList();
-  }
-
-  /** The sidecar's scans so far, from its own /metrics (the scan timer's count). */
-  private static long scans(int port) {
-    HttpResponse<String> r;
-    try {
-      r = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
-          HttpResponse.BodyHandlers.ofString());
-    } catch (java.io.IOException | InterruptedException e) {
-      throw new AssertionError("the sidecar's /metrics did not answer: " + e, e);
-    }
-    return r.body().lines().filter(l -> l.startsWith("pgipc_scan_duration_seconds_count"))
-        .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst()
-        .orElseThrow(() -> new AssertionError("no scan count in /metrics:\n" + r.body()));
   }
 
   /** The title of the client's backend (user and database postgres, over the socket), if it is up. */
@@ -173,11 +138,4 @@ class AgentClientTrafficTest {
     return Optional.empty();
   }
 
-  private static String read(Path log) {
-    try {
-      return Files.exists(log) ? Files.readString(log) : "(none)";
-    } catch (java.io.IOException e) {
-      return "(unreadable: " + e.getMessage() + ")";
-    }
-  }
 }

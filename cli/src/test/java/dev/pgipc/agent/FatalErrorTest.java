@@ -49,16 +49,8 @@ class FatalErrorTest {
   private record Result(int exit, String output) {}
 
   private Result child(String mode) throws IOException, InterruptedException {
-    Path kubeconfig = dir.resolve("kubeconfig");
     // an API server that is not there: the agent scans on regardless
-    Files.writeString(kubeconfig, """
-        apiVersion: v1
-        kind: Config
-        clusters: [{name: c, cluster: {server: "http://127.0.0.1:%d"}}]
-        users: [{name: u, user: {token: t}}]
-        contexts: [{name: x, context: {cluster: c, user: u}}]
-        current-context: x
-        """.formatted(MockApi.freePort()));
+    Path kubeconfig = MockApi.writeKubeconfig(dir.resolve("kubeconfig"), "http://127.0.0.1:" + MockApi.freePort());
     Files.createDirectories(dir.resolve("pgdata"));
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:+UseSerialGC", "-Xmx32m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),

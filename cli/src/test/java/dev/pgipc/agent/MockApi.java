@@ -97,6 +97,22 @@ public final class MockApi implements AutoCloseable {
     return server.url("/");
   }
 
+  /** A kubeconfig for the sidecar: this server (or any URL), a token, TLS not verified. */
+  static Path writeKubeconfig(Path file, String serverUrl) {
+    try {
+      return Files.writeString(file, """
+          apiVersion: v1
+          kind: Config
+          clusters: [{name: c, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
+          users: [{name: u, user: {token: t}}]
+          contexts: [{name: x, context: {cluster: c, user: u}}]
+          current-context: x
+          """.formatted(serverUrl));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /** The agent's own client, on this server. */
   public KubeApi agentClient(String namespace) {
     return agentClient(url(), namespace);

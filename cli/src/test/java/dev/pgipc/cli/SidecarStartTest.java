@@ -44,6 +44,11 @@ class SidecarStartTest {
     assertTrue(out.toString().startsWith("Usage: pgipc sidecar [-hV] [--grace-seconds=S] [--namespace=NS] [--pgdata=DIR]\n"),
         out.toString());
     assertTrue(out.toString().contains("      --scan-interval-seconds=S\n"), out.toString());
+    for (String command : List.of("sidecar", "scan", "clean")) {
+      StringWriter version = new StringWriter();
+      assertEquals(0, PgIpc.run(new String[] {command, "-V"}, new PrintWriter(version), new PrintWriter(new StringWriter())));
+      assertEquals(PgIpc.VERSION + "\n", version.toString(), command + " -V");
+    }
     StringWriter err = new StringWriter();
     assertEquals(2, PgIpc.run(new String[] {"sidecar", "--port", "1", "--port", "2"}, new PrintWriter(out),
         new PrintWriter(err)));

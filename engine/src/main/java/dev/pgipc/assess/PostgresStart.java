@@ -185,6 +185,10 @@ final class PostgresStart {
     if (lock != null && lock.shmid().isPresent()) {
       SegmentAssessment named = byShmid.get(lock.shmid().getAsInt());
       PgSegmentState st = named == null ? PgSegmentState.ENOENT : pgState(named.observation(), d);
+      // Unattached, its header decides only between UNATTACHED and FOREIGN: neither is "in use".
+      if (st == null && unattached(named.observation())) {
+        st = PgSegmentState.UNATTACHED;
+      }
       if (st == null) {
         return f.instance(lock, pm, InstanceState.Unknown, "NotYetProbed",
             "segment " + named.shmid() + " named in postmaster.pid has not been read yet");
@@ -233,6 +237,9 @@ final class PostgresStart {
     // PGSharedMemoryCreate's walk over keys from the data directory's base key. No limit on the
     // number of keys (only the semaphore walk has one); each step moves to a present segment, so
     // the walk ends within the number of segments.
+    // An unattached segment not read yet is recycled (UNATTACHED) or passed over (FOREIGN): the start
+    // goes on either way, unless a later key blocks it, and then which it is decides.
+    SegmentObservation unread = null;
     int key = baseKey(d);
     for (int step = 0; step <= byKey.size(); step++, key++) {
       SegmentObservation s = byKey.get(key);
@@ -240,9 +247,17 @@ final class PostgresStart {
         break;
       }
       PgSegmentState st = pgState(s, d);
-      if (st == null) {
+      if (st == null && unattached(s) && !removableBy(s.stat(), d.ownerUid())) {
+        continue; // passed over, whichever it is
+      }
+      if (st == null && unattached(s) && unread == null) {
+        unread = s;
+        continue;
+      }
+      if (st == null || (st.blocksStart() && unread != null)) {
+        SegmentObservation u = st == null ? s : unread;
         return f.instance(lock, pm, InstanceState.Unknown, "NotYetProbed",
-            "segment " + s.shmid() + " with key " + key + " has not been read yet");
+            "segment " + u.shmid() + " with key " + u.stat().key() + " has not been read yet");
       }
       if (st.blocksStart()) {
         return blocked(f, lock, pm, s, st);
@@ -257,6 +272,11 @@ final class PostgresStart {
     }
     return f.instance(lock, pm, InstanceState.Stopped, lock == null ? "" : "Crashed", lock == null ? "not running"
         : "postmaster " + lock.postmasterPid() + " is gone; PostgreSQL will clean up its leftovers at the next start");
+  }
+
+  /** Readable and attached by no one: PostgreSQL's own look at it cannot find it in use. */
+  private static boolean unattached(SegmentObservation s) {
+    return s.statErrno() == 0 && s.stat().nattch() == 0;
   }
 
   private static String staleLockMessage(String file, LockFile lock, PostmasterStatus holder, Snapshot snap) {

@@ -206,6 +206,11 @@ final class ProcessReader {
     }
   }
 
+  /** Whether the process is in another IPC namespace than the reader's (false when either cannot be read). */
+  boolean inOtherIpcNamespace(int pid) {
+    return ipcNamespaceOf(proc.resolve(Integer.toString(pid))) == ProcessInfo.IpcNamespace.OTHER;
+  }
+
   private ProcessInfo.IpcNamespace ipcNamespaceOf(Path dir) {
     String ns = link(dir.resolve("ns/ipc"));
     if (ns == null || ownIpcNamespace == null) {

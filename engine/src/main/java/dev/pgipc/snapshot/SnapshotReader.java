@@ -38,6 +38,7 @@ public final class SnapshotReader {
   private final Path etc;
   private final DiagnosticsReader diagnostics;
   private volatile List<Path> serverLogs = List.of();
+  private volatile boolean probesNamedUnattached = true;
 
   /** Where the kernel shows processes, POSIX shared memory and cgroups on this host. */
   public static final Path PROC = Path.of("/proc");
@@ -80,6 +81,16 @@ public final class SnapshotReader {
   }
 
   /**
+   * Never probes an unattached segment a data directory's postmaster.pid names (the sidecar's:
+   * {@link #namedByLockFiles}). A one-shot scan runs after the fact and reads it, to judge it and
+   * the lock file's PIDs by its header; its probe is guarded only by the deferrals of
+   * {@link #probeDeferral}.
+   */
+  public void probesNamedUnattached(boolean probe) {
+    this.probesNamedUnattached = probe;
+  }
+
+  /**
    * Takes a snapshot.
    *
    * @param configuredDataDirs data directories to judge segments against; when empty, they are
@@ -117,7 +128,8 @@ public final class SnapshotReader {
     // Computed only if some segment still needs its one probe: finding a starting postmaster reads every process.
     StartsSince starts = new StartsSince(dataDirs, procs, self);
     List<SegmentObservation> segments = readSegments(deferralAtProbe(starts::judged, lockFiles),
-        deferralAtProbe(starts::current, lockFiles), warnings);
+        deferralAtProbe(starts::current, lockFiles),
+        probesNamedUnattached ? Map.of() : namedByLockFiles(dataDirs), warnings);
     boolean[] dsmComplete = {true};
     List<DsmFile> dsm = readDsmFiles(warnings, dsmComplete);
     segments = readSysvDsmControls(segments, dsm);
@@ -282,20 +294,21 @@ public final class SnapshotReader {
 
   /**
    * {@link #probeDeferral}, judged once per scan and only if some segment still needs its probe
-   * (finding a starting postmaster reads every process); for an unattached segment, judged again
-   * whenever a process has been created since, as the PID namespace's last PID shows. That is the
-   * segment a start judges by its {@code nattch} (one attached already it finds in use anyway), and
-   * a loaded scan can take long enough for a supervisor to start a postmaster that reaches
-   * {@code CreateLockFile} before the probe (RestartStressTest failed at load 7). A new postmaster
-   * is a new process, so an unmoved last PID means the judgement still holds.
+   * (finding a starting postmaster reads every process). For an unattached segment (the one a start
+   * judges by its {@code nattch}; one attached already it finds in use anyway) also
+   * {@link #newPostmaster}, from processes read afresh, and judged again whenever a process has been
+   * created since, as the PID namespace's last PID shows: a loaded scan can take long enough for a
+   * supervisor to start a postmaster that reaches {@code CreateLockFile} before the probe
+   * (RestartStressTest failed at load 7), and a new postmaster is a new process.
    */
   private final class StartsSince {
     private final List<DataDirectory> dirs;
     private final ProcessReader scanProcesses;
     private final int self;
-    private boolean judgedOnce;
-    private long lastPid = -1;
+    private boolean judged;
     private String why;
+    private long unattachedLastPid = -1;
+    private String unattachedWhy;
 
     StartsSince(List<DataDirectory> dirs, ProcessReader scanProcesses, int self) {
       this.dirs = dirs;
@@ -303,26 +316,23 @@ public final class SnapshotReader {
       this.self = self;
     }
 
-    private String unattachedWhy;
-
+    /** Before the probe of an attached segment. */
     String judged() {
-      if (!judgedOnce) {
-        lastPid = lastPid(); // before the processes are read: one created after it moves it
+      if (!judged) {
         why = probeDeferral(dirs, scanProcesses, System.currentTimeMillis());
-        judgedOnce = true;
-        unattachedWhy = why != null ? why : newPostmaster(dirs, scanProcesses, System.currentTimeMillis());
+        judged = true;
       }
       return why;
     }
 
+    /** Before the probe of an unattached segment. */
     String current() {
-      if (!judgedOnce) {
-        judged();
-        return unattachedWhy;
+      if (judged() != null) {
+        return why;
       }
-      long pid = lastPid();
-      if (pid < 0 || pid != lastPid) {
-        lastPid = pid;
+      long pid = lastPid(); // before the processes are read: one created after it moves it
+      if (pid < 0 || pid != unattachedLastPid) {
+        unattachedLastPid = pid;
         ProcessReader fresh = new ProcessReader(proc, self, bootEpochMillis);
         long now = System.currentTimeMillis();
         String w = probeDeferral(dirs, fresh, now);
@@ -340,8 +350,8 @@ public final class SnapshotReader {
    * it changes into its data directory and judges the old segment in {@code CreateLockFile} a moment
    * later, so {@link #probeDeferral}'s "postmaster working in the data directory" sees it only in
    * that moment. For the probe of an unattached segment (the one such a start judges), any live
-   * PostgreSQL process that keeps a postmaster's command line, is no child of a live PostgreSQL
-   * process, is named by no data directory's postmaster.pid and started in the last
+   * PostgreSQL process of this IPC namespace that keeps a postmaster's command line, is no child of a
+   * live PostgreSQL process, is named by no data directory's postmaster.pid and started in the last
    * {@link #NEW_POSTMASTER_MILLIS} defers it (RestartStressTest: a start failed in 2 of 3 CI runs).
    */
   static String newPostmaster(List<DataDirectory> dirs, ProcessReader processes, long nowMillis) {
@@ -362,6 +372,9 @@ public final class SnapshotReader {
       if (parent != null && parent.isAlive() && parent.isPostgres()) {
         continue;
       }
+      if (processes.inOtherIpcNamespace(pid)) {
+        continue; // it judges the segments of its own IPC namespace, never these
+      }
       return "PostgreSQL process " + pid + " started " + (nowMillis - p.startEpochMillis()) / 1000
           + " s ago may be a postmaster on its way to a data directory";
     }
@@ -378,8 +391,25 @@ public final class SnapshotReader {
     }
   }
 
+  /**
+   * The segment each data directory's postmaster.pid names (line 7), by shmid. Unattached, its
+   * server is not running (a running postmaster keeps it attached) and it is exactly the one the
+   * next start judges by nattch in {@code CreateLockFile}. Beside a supervised server any moment may
+   * be that start, in a PID namespace pgipc may not see (a pod's containers restarted together after
+   * an OOM kill), so there it is never probed (docs/rules.md, "The header probe").
+   */
+  static Map<Integer, String> namedByLockFiles(List<DataDirectory> dirs) {
+    Map<Integer, String> out = new HashMap<>();
+    for (DataDirectory d : dirs) {
+      if (d.lockFile() != null && d.lockFile().shmid().isPresent()) {
+        out.put(d.lockFile().shmid().getAsInt(), d.path());
+      }
+    }
+    return out;
+  }
+
   private List<SegmentObservation> readSegments(Supplier<String> deferProbes, Supplier<String> deferUnattachedProbes,
-      List<String> warnings) {
+      Map<Integer, String> namedByLockFiles, List<String> warnings) {
     List<ProcText.ShmRow> rows = listSegments(warnings);
     List<SegmentObservation> out = new ArrayList<>(rows.size());
     List<ShmStat> present = new ArrayList<>(rows.size());
@@ -396,8 +426,11 @@ public final class SnapshotReader {
         stat = fresh.isOk() ? fresh.value() : stat;
       }
       present.add(stat);
-      HeaderProbe header = errno != 0 ? new HeaderProbe.Failed(errno)
-          : probes.headerOf(stat, stat.nattch() == 0 ? deferUnattachedProbes : deferProbes);
+      String namedBy = stat.nattch() == 0 ? namedByLockFiles.get(stat.shmid()) : null;
+      Supplier<String> deferral = namedBy != null
+          ? () -> "named by " + namedBy + "/postmaster.pid, whose server is not running: its next start judges it"
+          : stat.nattch() == 0 ? deferUnattachedProbes : deferProbes;
+      HeaderProbe header = errno != 0 ? new HeaderProbe.Failed(errno) : probes.headerOf(stat, deferral);
       out.add(new SegmentObservation(stat, errno, header, row.rssBytes() == FRESH ? -1 : row.rssBytes()));
     }
     probes.retainOnly(present);

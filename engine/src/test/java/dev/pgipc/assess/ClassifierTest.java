@@ -263,6 +263,50 @@ class ClassifierTest {
     assertEquals(Verdict.InUse, sameAge.segment(15).verdict());
   }
 
+  /**
+   * The sidecar never probes the unattached segment a crashed server's postmaster.pid names (its next
+   * start judges it). Unread, it is still no obstacle: PostgreSQL's own look at an unattached segment
+   * answers UNATTACHED or FOREIGN, and neither is "in use". The segment stays Unknown (never acted on).
+   */
+  @Test
+  void anUnreadUnattachedSegmentBlocksNoStart() {
+    HeaderProbe unread = new HeaderProbe.Deferred("named by /data/postmaster.pid, whose server is not running");
+    var named = assess(new SnapshotBuilder()
+        .dataDir("/data", INO, lock(100, 15, "ready"))
+        .segment(15, KEY, 0, 100, unread));
+    assertEquals(Verdict.Unknown, named.segment(15).verdict());
+    assertEquals(InstanceState.Stopped, named.instances().get(0).state());
+    assertEquals("Crashed", named.instances().get(0).reason());
+
+    // In the key walk it is recycled or passed over: the start goes on either way...
+    var walked = assess(new SnapshotBuilder()
+        .dataDir("/data", INO, lock(100, -1, "ready"))
+        .segment(15, KEY, 0, 100, unread));
+    assertEquals(InstanceState.Stopped, walked.instances().get(0).state());
+    // ...unless a later key blocks it: then which it is decides, and pgipc does not guess.
+    var blockedLater = assess(new SnapshotBuilder()
+        .dataDir("/data", INO, lock(100, -1, "ready"))
+        .backend(101, 1, 'T', "checkpointer", INO)
+        .segment(15, KEY, 0, 100, unread)
+        .segment(16, KEY + 1, 1, 100, read(header(100, INO)))
+        .attach(101, 16));
+    assertEquals(InstanceState.Unknown, blockedLater.instances().get(0).state());
+    assertEquals("NotYetProbed", blockedLater.instances().get(0).reason());
+    // One PostgreSQL cannot remove (another owner's) is passed over whichever it is: the block is certain.
+    var othersLater = assess(new SnapshotBuilder()
+        .dataDir("/data", INO, lock(100, -1, "ready"))
+        .backend(101, 1, 'T', "checkpointer", INO)
+        .segment(15, KEY, 0666, 0, 100, unread, SnapshotBuilder.NOW - 950, 4242)
+        .segment(16, KEY + 1, 1, 100, read(header(100, INO)))
+        .attach(101, 16));
+    assertEquals(InstanceState.StartBlocked, othersLater.instances().get(0).state());
+    // An attached one would be judged by its header: without it, nothing is predicted.
+    var attached = assess(new SnapshotBuilder()
+        .dataDir("/data", INO, lock(100, 15, "ready"))
+        .segment(15, KEY, 1, 100, unread));
+    assertEquals(InstanceState.Unknown, attached.instances().get(0).state());
+  }
+
   @Test
   void foreignAndUnknownSegments() {
     ShmHeader notPg = new ShmHeader(12345, 1, 0, 0, 0, 0, 0);

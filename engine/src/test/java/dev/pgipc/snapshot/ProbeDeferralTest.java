@@ -83,4 +83,43 @@ class ProbeDeferralTest {
     assertTrue(SnapshotReader.deferralAtProbe(() -> "judged at the start", stamps).get().equals("judged at the start"),
         "a reason from the scan's start comes first");
   }
+
+  /**
+   * A postmaster just started defers the probe of an unattached segment wherever it works yet, but only
+   * one of this IPC namespace: one in another judges the segments of its own namespace, never these (a
+   * host with pods starting servers would otherwise defer every such probe). A copy of sleep named
+   * postgres stands for it.
+   */
+  @Test
+  void aNewPostmasterDefersOnlyInItsOwnIpcNamespace() throws Exception {
+    Path bin = Files.createDirectories(tmp.resolve("bin"));
+    Path postgres = Files.copy(Path.of("/bin/sleep"), bin.resolve("postgres"));
+    postgres.toFile().setExecutable(true);
+    Process here = new ProcessBuilder(postgres.toString(), "60").start();
+    Process elsewhere = new ProcessBuilder("unshare", "--ipc", postgres.toString(), "60").start();
+    try {
+      Thread.sleep(200); // unshare has exec'd
+      ProcessReader procs = new ProcessReader(Path.of("/proc"), (int) ProcessHandle.current().pid(), bootTime());
+      long now = System.currentTimeMillis();
+      String why = SnapshotReader.newPostmaster(List.of(), procs, now);
+      assertNotNull(why, "a postmaster just started in this IPC namespace");
+      ProcessReader without = new ProcessReader(Path.of("/proc"), (int) ProcessHandle.current().pid(), bootTime());
+      here.destroyForcibly().waitFor();
+      String other = SnapshotReader.newPostmaster(List.of(), without, System.currentTimeMillis());
+      assertTrue(other == null || !other.contains("process " + elsewhere.pid() + " "),
+          "one in another IPC namespace defers nothing: " + other);
+    } finally {
+      here.destroyForcibly().waitFor();
+      elsewhere.destroyForcibly().waitFor();
+    }
+  }
+
+  private static long bootTime() throws Exception {
+    for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
+      if (line.startsWith("btime ")) {
+        return Long.parseLong(line.substring(6).trim()) * 1000;
+      }
+    }
+    throw new AssertionError("no btime in /proc/stat");
+  }
 }

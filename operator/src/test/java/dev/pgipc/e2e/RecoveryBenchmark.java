@@ -116,7 +116,7 @@ class RecoveryBenchmark {
         // the scanner as pgipc sidecar sets it up (SidecarCommand)
         IpcEngine engine = new IpcEngine(new Scanner(NativeIpc.get(), config.minStaleSeconds())
             .sampleDiagnosisEvery(Scanner.LOOP_DIAGNOSIS_SAMPLE_EVERY)
-            .waitForExitingOrphans(dev.pgipc.assess.Classifier.ORPHANS_EXITING_SECONDS), pg.dataDir(), config.grace());
+            .besideSupervisedServer(), pg.dataDir(), config.grace());
         try (Timeline timeline = Timeline.watch(api.client(), NS, POD);
             Agent agent = new Agent(config, api.agentClient(NS), engine, Agent.Tuning.defaults(), Clock.systemUTC())) {
           agent.start();
