@@ -77,6 +77,84 @@ public final class ProcText {
     return rows;
   }
 
+  /**
+   * As {@link #parseShm(String, List)}, over the first {@code length} bytes as the kernel wrote
+   * them, for the scan of every second: a thousand segments are 170 KB, read without a String, a
+   * split or a regex per line. All or nothing: null when any row has other than 14 or 16 fields or a
+   * field that is not what the kernel prints there (the caller then lists segments another way).
+   */
+  public static List<ShmRow> parseShm(byte[] b, int length) {
+    int at = 0;
+    while (at < length && b[at] != '\n') {
+      at++; // the header line
+    }
+    at++;
+    List<ShmRow> rows = new ArrayList<>();
+    long[] f = new long[16];
+    while (at < length) {
+      int lineEnd = at;
+      while (lineEnd < length && b[lineEnd] != '\n') {
+        lineEnd++;
+      }
+      int n = 0;
+      int i = at;
+      while (true) {
+        while (i < lineEnd && b[i] == ' ') {
+          i++;
+        }
+        if (i == lineEnd) {
+          break;
+        }
+        if (n == f.length) {
+          return null;
+        }
+        boolean negative = b[i] == '-' && n <= 1; // only key and shmid are signed
+        if (negative) {
+          i++;
+        }
+        int radix = n == 2 ? 8 : 10;
+        long v = 0;
+        int digits = 0;
+        while (i < lineEnd && b[i] != ' ') {
+          int d = b[i] - '0';
+          if (d < 0 || d >= radix || ++digits > 18) {
+            return null; // no field of a real row comes near 10^18
+          }
+          v = v * radix + d;
+          i++;
+        }
+        if (digits == 0) {
+          return null;
+        }
+        f[n++] = negative ? -v : v;
+      }
+      if (n == 0) {
+        at = lineEnd + 1;
+        continue;
+      }
+      if (n != 14 && n != 16 || !fitsInt(f[0]) || !fitsInt(f[1]) || f[2] > 0xffff) {
+        return null;
+      }
+      for (int k : UNSIGNED_INT_FIELDS) {
+        if (f[k] > 0xffffffffL) {
+          return null;
+        }
+      }
+      ShmStat stat = new ShmStat((int) f[0], (int) f[1], (int) f[2], f[3], (int) f[4], (int) f[5], f[6],
+          (int) f[7], (int) f[8], (int) f[9], (int) f[10], f[11], f[12], f[13]);
+      rows.add(new ShmRow(stat, n == 16 ? f[14] : -1, n == 16 ? f[15] : -1));
+      at = lineEnd + 1;
+    }
+    return rows;
+  }
+
+  /** cpid, lpid, uid, gid, cuid, cgid: printed %u. */
+  private static final int[] UNSIGNED_INT_FIELDS = {4, 5, 7, 8, 9, 10};
+
+  private static boolean fitsInt(long v) {
+    return v >= Integer.MIN_VALUE && v <= Integer.MAX_VALUE;
+  }
+
   /** /proc/sysvipc/sem: {@code "%10d %10d %4o %10u %5u %5u %5u %5u %10llu %10llu"}. */
   public static List<SemRow> parseSem(String text, List<String> warnings) {
     List<SemRow> rows = new ArrayList<>();

@@ -493,10 +493,17 @@ public final class SnapshotReader {
 
   /**
    * Every segment of our IPC namespace. SHM_STAT_ANY over the array indexes gives IPC_STAT data
-   * directly, with no text to parse and no permission needed; it is ten times cheaper than
-   * /proc/sysvipc/shm, which remains the fallback for kernels before 4.17.
+   * directly, with no permission needed. Once it has worked, /proc/sysvipc/shm, read in one go, says
+   * the same cheaper (see {@link #shmTable}); before 4.17 it is the only listing, and each row is then
+   * checked with IPC_STAT.
    */
-  private List<ProcText.ShmRow> listSegments(List<String> warnings) {
+  List<ProcText.ShmRow> listSegments(List<String> warnings) {
+    if (statAnyWorks == Boolean.TRUE && shmTableWorks != Boolean.FALSE) {
+      List<ProcText.ShmRow> rows = shmTable();
+      if (rows != null) {
+        return rows;
+      }
+    }
     Ipc.Result<Integer> highest = ipc.highestSegmentIndex();
     if (highest.isOk() && statAnyWorks != Boolean.FALSE) {
       List<ProcText.ShmRow> rows = new ArrayList<>();
@@ -529,8 +536,51 @@ public final class SnapshotReader {
     return rows;
   }
 
+  /**
+   * /proc/sysvipc/shm as SHM_STAT_ANY rows, or null to list with SHM_STAT_ANY instead. On a kernel
+   * with SHM_STAT_ANY both come from the same fields of each segment, for the reader's own IPC and
+   * PID namespaces whichever procfs it is read through, with no permission check (ipc/shm.c
+   * sysvipc_shm_proc_show, ipc/util.c sysvipc_proc_open); one read of a thousand rows costs about
+   * half of a thousand shmctl calls. Only from a real procfs (a test's directory says what it likes),
+   * decided once; a read or a row that fails sends this scan back to SHM_STAT_ANY.
+   */
+  private List<ProcText.ShmRow> shmTable() {
+    Path file = proc.resolve("sysvipc/shm");
+    if (shmTableWorks == null) {
+      try {
+        shmTableWorks = "proc".equals(Files.getFileStore(file).type());
+      } catch (IOException e) {
+        shmTableWorks = Boolean.FALSE;
+      }
+      if (!shmTableWorks) {
+        return null;
+      }
+    }
+    synchronized (shmTableFile) {
+      List<ProcText.ShmRow> parsed;
+      try {
+        int length = shmTableFile.read(file); // first: it may grow the buffer
+        parsed = ProcText.parseShm(shmTableFile.bytes(), length);
+      } catch (IOException e) {
+        return null;
+      }
+      if (parsed == null) {
+        return null;
+      }
+      List<ProcText.ShmRow> rows = new ArrayList<>(parsed.size());
+      for (ProcText.ShmRow r : parsed) {
+        rows.add(new ProcText.ShmRow(r.stat(), FRESH, -1)); // exactly as SHM_STAT_ANY reports it
+      }
+      return rows;
+    }
+  }
+
   /** Learned on the first scan that finds a segment: null until then. */
   private volatile Boolean statAnyWorks;
+  /** Whether {@link #proc} is a procfs, so its sysvipc/shm says what SHM_STAT_ANY says: null until asked. */
+  volatile Boolean shmTableWorks;
+  /** Kept across scans: a thousand segments are 170 KB, read every second. */
+  private final ProcFileBuffer shmTableFile = new ProcFileBuffer(16 * 1024);
 
   private List<SemaphoreSet> readSemaphores(List<String> warnings) {
     Path p = proc.resolve("sysvipc/sem");

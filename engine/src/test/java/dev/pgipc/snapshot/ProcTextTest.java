@@ -68,6 +68,49 @@ class ProcTextTest {
     assertEquals(0, ProcText.parseShm("", warnings).size());
   }
 
+  /** The bytes the kernel wrote, as the scan of every second reads them. */
+  private static List<ProcText.ShmRow> parseShmBytes(String text) {
+    byte[] b = text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    return ProcText.parseShm(b, b.length);
+  }
+
+  @Test
+  void shmBytesParseAsTheTextDoes() {
+    String old = "       key      shmid perms       size  cpid  lpid nattch   uid   gid  cuid  cgid      atime      dtime      ctime\n"
+        + "   5432001      98304   600         56   700   700      0    26    26    26    26 1600000000 1600000000 1600000000\n";
+    String noNewlineAtTheEnd = SHM.stripTrailing();
+    String highIds = "header\n -1 2147483647 1777 9223372036854775 4194304 4194304 3 4294967295 4294967294 0 0 1 2 3\n";
+    for (String text : List.of(SHM, old, noNewlineAtTheEnd, highIds, "header only\n", "")) {
+      List<String> warnings = new ArrayList<>();
+      assertEquals(ProcText.parseShm(text, warnings), parseShmBytes(text), text);
+      assertTrue(warnings.isEmpty(), warnings.toString());
+    }
+    assertEquals(-1, parseShmBytes(highIds).get(0).stat().uid());
+  }
+
+  @Test
+  void anyShmRowTheKernelWouldNotWriteFailsTheWholeTable() {
+    String header = "       key      shmid perms       size  cpid  lpid nattch   uid   gid  cuid  cgid      atime      dtime      ctime\n";
+    String good = "   5432001      98304   600         56   700   700      0    26    26    26    26 1600000000 1600000000 1600000000\n";
+    for (String bad : List.of(
+        "garbage\n",
+        "1 2 3\n",
+        "x 2 600 56 1 1 0 0 0 0 0 0 0 0\n",
+        "99999999999 2 600 56 1 1 0 0 0 0 0 0 0 0\n",
+        "7 8 680 56 1 1 0 0 0 0 0 0 0 0\n", // 8 is no octal digit
+        "7 8 600 56 -1 1 0 0 0 0 0 0 0 0\n", // only key and shmid are signed
+        "7 8 600 56 1 1 0 4294967296 0 0 0 0 0 0\n",
+        "7 8 600 56 1 1 0 0 0 0 0 0 0 0 0\n", // 15 fields
+        "7 8 600 56 1 1 0 0 0 0 0 0 0 0 0 0 0\n",
+        "7 8 600 99999999999999999999 1 1 0 0 0 0 0 0 0 0\n",
+        "7 8 600 56 1 1 0 0 0 0 0 0 0 -\n",
+        "7\t8 600 56 1 1 0 0 0 0 0 0 0 0\n")) {
+      assertEquals(1, parseShmBytes(header + good).size());
+      assertNull(parseShmBytes(header + good + bad), bad);
+    }
+    assertEquals(1, parseShmBytes(header + good + "\n   \n").size(), "blank lines are no rows");
+  }
+
   @Test
   void semaphoreRows() {
     String sem = "       key      semid perms      nsems   uid   gid  cuid  cgid      otime      ctime\n"
