@@ -130,7 +130,7 @@ class OperatorBenchmark {
   /** API requests the mock server has served so far. */
   private static int requestCount() throws java.io.IOException {
     if (server != null) {
-      return requestCount();
+      return server.getRequestCount();
     }
     serverIn.println("count");
     String line = serverOut.readLine();
