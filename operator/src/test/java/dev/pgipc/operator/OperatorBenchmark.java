@@ -45,12 +45,21 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * mvn -q -pl operator -am test -Dtest=OperatorBenchmark -Dpgipc.bench=true -Dsurefire.failIfNoSpecifiedTests=false \
  *     [-Dpgipc.bench.pods=2000] [-Dpgipc.bench.failuresPerSecond=50] [-Dpgipc.bench.seconds=20]
  *     [-Dpgipc.bench.policies=1] [-Dpgipc.bench.realistic=false] [-Dpgipc.bench.mock=stock]
+ *     [-Dpgipc.bench.server=inprocess] [-Dpgipc.bench.serverJavaOpts=...] [-DargLine=...]
  * </pre>
  *
  * With {@code realistic}, each pod carries what a real one does besides: 30 environment variables
  * and a 3 KB last-applied-configuration annotation (about 5 KB of JSON a pod).
  *
- * N guarded pods on the fabric8 mock server (same JVM), split evenly over P policies (pod i in
+ * The mock API server runs in a JVM of its own ({@link MockApiServerMain}), as a real API server is another
+ * process; {@code -Dpgipc.bench.server=inprocess} serves it from this JVM, where its event loop competes with the
+ * operator for CPU and GC. This JVM runs the operator (with a client of its own), the injector that plays the
+ * kubelet and the sidecars, and the two watches that observe, so that every timestamp is read from one clock:
+ * what is measured is still the failing pod-status write to the spec.remediation a watch sees. It runs with the
+ * operator's JVM flags as bin/pgipc sets them (operator/pom.xml, profile operator-benchmark; {@code -DargLine}
+ * replaces them).
+ *
+ * <p>N guarded pods on the fabric8 mock server, split evenly over P policies (pod i in
  * policy i mod P), then F pods per second start failing with
  * the shared-memory FATAL while their sidecar reports an Orphaned segment. Prints the latency from
  * the failing pod-status write to the spec.remediation seen by a watch (median, p99), the
