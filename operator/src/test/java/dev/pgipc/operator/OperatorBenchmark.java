@@ -17,13 +17,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -31,10 +25,8 @@ import java.lang.management.ManagementFactory;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -53,12 +45,21 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * mvn -q -pl operator -am test -Dtest=OperatorBenchmark -Dpgipc.bench=true -Dsurefire.failIfNoSpecifiedTests=false \
  *     [-Dpgipc.bench.pods=2000] [-Dpgipc.bench.failuresPerSecond=50] [-Dpgipc.bench.seconds=20]
  *     [-Dpgipc.bench.policies=1] [-Dpgipc.bench.realistic=false] [-Dpgipc.bench.mock=stock]
+ *     [-Dpgipc.bench.server=inprocess] [-Dpgipc.bench.serverJavaOpts=...] [-DargLine=...]
  * </pre>
  *
  * With {@code realistic}, each pod carries what a real one does besides: 30 environment variables
  * and a 3 KB last-applied-configuration annotation (about 5 KB of JSON a pod).
  *
- * N guarded pods on the fabric8 mock server (same JVM), split evenly over P policies (pod i in
+ * The mock API server runs in a JVM of its own ({@link MockApiServerMain}), as a real API server is another
+ * process; {@code -Dpgipc.bench.server=inprocess} serves it from this JVM, where its event loop competes with the
+ * operator for CPU and GC. This JVM runs the operator (with a client of its own), the injector that plays the
+ * kubelet and the sidecars, and the two watches that observe, so that every timestamp is read from one clock:
+ * what is measured is still the failing pod-status write to the spec.remediation a watch sees. It runs with the
+ * operator's JVM flags as bin/pgipc sets them (operator/pom.xml, profile operator-benchmark; {@code -DargLine}
+ * replaces them).
+ *
+ * <p>N guarded pods on the fabric8 mock server, split evenly over P policies (pod i in
  * policy i mod P), then F pods per second start failing with
  * the shared-memory FATAL while their sidecar reports an Orphaned segment. Prints the latency from
  * the failing pod-status write to the spec.remediation seen by a watch (median, p99), the
@@ -70,28 +71,101 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 @EnabledIfSystemProperty(named = "pgipc.bench", matches = "true")
 class OperatorBenchmark {
 
+  /** The mock API server in this JVM ({@code -Dpgipc.bench.server=inprocess}); null when it runs in its own. */
   static KubernetesMockServer server;
+  /** The mock API server's own JVM (the default); null in-process. */
+  static Process serverProcess;
+  static java.io.BufferedReader serverOut;
+  static java.io.PrintStream serverIn;
+  /** The kubelet's, the sidecars' and the observing watches' client; the operator has one of its own. */
   static KubernetesClient client;
+  static KubernetesClient operatorClient;
+  static String serverMode;
 
   /**
    * The CRUD mock server; by default one that finds an object by namespace and name
    * ({@link IndexedCrudDispatcher}), with {@code -Dpgipc.bench.mock=stock} fabric8's own, which
-   * scans every object on each request.
+   * scans every object on each request. By default in a JVM of its own ({@link MockApiServerMain}, started with
+   * this JVM's test classpath and {@code -Dpgipc.bench.serverJavaOpts}), as a real API server is another process;
+   * {@code -Dpgipc.bench.server=inprocess} serves it from this JVM, sharing its CPU time and heap with the operator.
    */
   @BeforeAll
-  static void startServer() {
+  static void startServer() throws Exception {
     boolean stock = "stock".equals(System.getProperty("pgipc.bench.mock"));
-    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-    server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), responses,
-        stock ? new KubernetesMixedDispatcher(responses) : new IndexedCrudDispatcher(), false);
-    server.init();
-    client = server.createClient();
+    serverMode = "inprocess".equals(System.getProperty("pgipc.bench.server", "").strip()) ? "inprocess" : "fork";
+    if (serverMode.equals("inprocess")) {
+      server = MockApiServerMain.create(stock);
+      server.init();
+      client = server.createClient();
+      operatorClient = server.createClient();
+      return;
+    }
+    String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    String opts = System.getProperty("pgipc.bench.serverJavaOpts", "");
+    if (!opts.isBlank()) {
+      cmd.addAll(List.of(opts.strip().split("\\s+")));
+    }
+    cmd.addAll(List.of("-cp", cp, MockApiServerMain.class.getName()));
+    if (stock) {
+      cmd.add("stock");
+    }
+    serverProcess = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    // also if this JVM ends without @AfterAll (the child exits at end of its input besides)
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> serverProcess.destroyForcibly()));
+    serverOut = new java.io.BufferedReader(new java.io.InputStreamReader(serverProcess.getInputStream(),
+        java.nio.charset.StandardCharsets.UTF_8));
+    serverIn = new java.io.PrintStream(serverProcess.getOutputStream(), true, java.nio.charset.StandardCharsets.UTF_8);
+    String line = serverOut.readLine(); // waits until it listens
+    if (line == null || !line.startsWith("listening ")) {
+      serverProcess.destroyForcibly();
+      throw new IllegalStateException("mock API server did not start: " + line);
+    }
+    int port = Integer.parseInt(line.substring("listening ".length()).strip());
+    client = remoteClient(port);
+    operatorClient = remoteClient(port);
+  }
+
+  /** A client of the mock server in the other JVM, configured as {@link KubernetesMockServer#createClient()} is. */
+  private static KubernetesClient remoteClient(int port) {
+    io.fabric8.kubernetes.client.Config config = new io.fabric8.kubernetes.client.ConfigBuilder(
+        io.fabric8.kubernetes.client.Config.empty())
+        .withMasterUrl("http://" + java.net.InetAddress.getLoopbackAddress().getHostAddress() + ":" + port + "/")
+        .withTrustCerts(true).withNamespace("test").withHttp2Disable(true).build();
+    return new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  /** API requests the mock server has served so far. */
+  private static int requestCount() throws java.io.IOException {
+    if (server != null) {
+      return server.getRequestCount();
+    }
+    serverIn.println("count");
+    String line = serverOut.readLine();
+    if (line == null || !line.startsWith("count ")) {
+      throw new IllegalStateException("mock API server: " + line);
+    }
+    return Integer.parseInt(line.substring("count ".length()).strip());
   }
 
   @AfterAll
-  static void stopServer() {
-    client.close();
-    server.shutdown();
+  static void stopServer() throws Exception {
+    if (client != null) {
+      client.close();
+    }
+    if (operatorClient != null) {
+      operatorClient.close();
+    }
+    if (server != null) {
+      server.shutdown();
+    }
+    if (serverProcess != null) {
+      serverIn.close(); // it exits at end of input
+      if (!serverProcess.waitFor(10, TimeUnit.SECONDS)) {
+        serverProcess.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
   }
 
   /** The mock web server logs every request through java.util.logging; keep a reference so it stays quiet. */
@@ -158,7 +232,7 @@ class OperatorBenchmark {
 
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     t = System.nanoTime();
-    PgIpcOperator op = cluster.startOperator(ns, false, registry);
+    PgIpcOperator op = new MockCluster(operatorClient).startOperator(ns, false, registry);
     while (client.resources(PgIpcStatus.class).inNamespace(ns).list().getItems().size() < pods) {
       Thread.sleep(250);
     }
@@ -217,7 +291,7 @@ class OperatorBenchmark {
     int failing = Math.min(pods, perSecond * seconds);
     long periodNanos = 1_000_000_000L / perSecond;
     long begin = System.nanoTime();
-    int requestsBefore = server.getRequestCount();
+    int requestsBefore = requestCount();
     double[] passesBefore = passes(registry);
     ExecutorService kubelet = Executors.newFixedThreadPool(16);
     List<Future<?>> failures = new ArrayList<>();
@@ -251,7 +325,7 @@ class OperatorBenchmark {
     while (requestedAt.size() < failing && System.nanoTime() < deadline) {
       Thread.sleep(200);
     }
-    int requests = server.getRequestCount() - requestsBefore;
+    int requests = requestCount() - requestsBefore;
     double[] passesAfter = passes(registry);
     watch.close();
     podWatch.close();
@@ -292,8 +366,9 @@ class OperatorBenchmark {
     Collections.sort(operatorMs);
     Timer timer = registry.find("pgipc.operator.detection.to.request").timer();
     System.out.println();
-    System.out.println("=== pgipc operator benchmark (fabric8 mock server, same JVM, "
-        + Runtime.getRuntime().availableProcessors() + " CPUs) ===");
+    System.out.println("=== pgipc operator benchmark (fabric8 mock server " + (server != null
+        ? "in the operator's JVM" : "in a JVM of its own") + ", " + Runtime.getRuntime().availableProcessors()
+        + " CPUs) ===");
     System.out.printf("guarded pods: %d in %d policies%s; failing: %d at %d/s (injected in %.1f s: %.0f/s)%n", pods,
         policies, realistic ? " (realistic pods)" : "", failing, perSecond, injectSeconds, failing / injectSeconds);
     System.out.printf("requests written: %d of %d; mock server %s: %d API requests during the failures (%.1f a"
@@ -311,7 +386,8 @@ class OperatorBenchmark {
         + " JOSDK's timer)%n", passCount, passCount == 0 ? 0 : (passesAfter[1] - passesBefore[1]) / passCount);
     System.out.printf("operator timer pgipc_operator_detection_to_request_seconds: count %d, mean %.1f ms,"
         + " max %.1f ms%n", timer.count(), timer.mean(TimeUnit.MILLISECONDS), timer.max(TimeUnit.MILLISECONDS));
-    System.out.printf("heap used after GC (one JVM: mock server + test + operator): %.1f MiB before the operator"
+    System.out.printf("heap used after GC (this JVM: " + (server != null ? "mock server + " : "")
+        + "test + operator): %.1f MiB before the operator"
         + " (%d pods stored), %.1f MiB operator steady, %.1f MiB after the failures, %.1f MiB after stopping the"
         + " operator%n", heapBefore / 1048576.0, pods, heapSteady / 1048576.0, heapAfter / 1048576.0,
         heapStopped / 1048576.0);

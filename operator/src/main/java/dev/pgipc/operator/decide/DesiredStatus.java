@@ -6,9 +6,9 @@ import dev.pgipc.api.v1alpha1.PolicyRef;
 import dev.pgipc.api.v1alpha1.RemediationRequest;
 import dev.pgipc.operator.state.PodState;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +23,6 @@ public final class DesiredStatus {
   public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
   public static final String MANAGED_BY = "pgipc-operator";
   public static final String POLICY_LABEL = "pgipc.dev/policy";
-
-  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
   /** What spec.remediation becomes. */
   enum Remediation { Keep, Write, Withdraw }
@@ -45,7 +43,7 @@ public final class DesiredStatus {
     PolicyRef ref = status.getSpec() == null ? null : status.getSpec().getPolicyRef();
     boolean refChanged = ref == null || !policyName.equals(ref.getName())
         || !Integer.valueOf(minStaleSeconds).equals(status.getSpec().getMinStaleSeconds());
-    boolean stateChanged = !after.toJson().equals(before.toJson()) || !hasStateAnnotation(status);
+    boolean stateChanged = !after.sameAs(before) || !hasStateAnnotation(status);
     if (!refChanged && !stateChanged && remediation == Remediation.Keep) {
       return null;
     }
@@ -68,9 +66,25 @@ public final class DesiredStatus {
     return write;
   }
 
-  /** A copy of {@code status} with {@code st} as its bookkeeping annotation. */
+  /**
+   * A copy of {@code status} with {@code st} as its bookkeeping annotation: its own metadata and spec (which the
+   * callers change), the sidecar's status shared (nothing here changes it, and the write only serializes it), not a
+   * JSON round trip of the whole object per written pod.
+   */
   static PgIpcStatus withState(PgIpcStatus status, PodState st) {
-    PgIpcStatus write = SERIALIZATION.clone(status);
+    PgIpcStatus write = new PgIpcStatus();
+    write.setApiVersion(status.getApiVersion());
+    write.setKind(status.getKind());
+    write.setMetadata(new ObjectMetaBuilder(status.getMetadata()).build());
+    PgIpcStatusSpec spec = null;
+    if (status.getSpec() != null) {
+      spec = new PgIpcStatusSpec();
+      spec.setPolicyRef(status.getSpec().getPolicyRef());
+      spec.setRemediation(status.getSpec().getRemediation());
+      spec.setMinStaleSeconds(status.getSpec().getMinStaleSeconds());
+    }
+    write.setSpec(spec);
+    write.setStatus(status.getStatus());
     Map<String, String> ann = write.getMetadata().getAnnotations() == null ? new HashMap<>()
         : new HashMap<>(write.getMetadata().getAnnotations());
     ann.put(PodState.ANNOTATION, st.toJson());

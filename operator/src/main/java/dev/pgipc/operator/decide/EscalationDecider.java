@@ -118,7 +118,7 @@ public final class EscalationDecider {
       }
       default -> throw new IllegalArgumentException(String.valueOf(result));
     }
-    PgIpcStatus write = st.toJson().equals(before.toJson()) ? null : DesiredStatus.withState(status, st);
+    PgIpcStatus write = st.sameAs(before) ? null : DesiredStatus.withState(status, st);
     return new PodDecision(podName, write, write == null ? WriteKind.None : WriteKind.Update, events, List.of(),
         null, Start.Blocked, Slot.Free, Escalation.None, recheck);
   }
