@@ -149,7 +149,7 @@ public final class Rulebook {
           }
           boolean unattachedPostgres = Integer.valueOf(0).equals(s.getNattch()) && Boolean.TRUE.equals(s.getPostgres());
           if (!unattachedPostgres) {
-            if (blocking) {
+            if (blocking && !onlyOrphansMayBeExiting(s)) {
               notes.add(id + " blocks a start but is not touched: Unverified" + suffix(s));
             }
           } else if (!on(on.getRemoveOrphanedSegments())) {
@@ -286,6 +286,17 @@ public final class Rulebook {
       return null;
     }
     return dataDirectory.endsWith("/") ? dataDirectory + "postmaster.pid" : dataDirectory + "/postmaster.pid";
+  }
+
+  /**
+   * Attached only by verified orphans, none hidden, and still Unverified: the sidecar gives orphans that
+   * are not stopped a moment to exit on their own (docs/rules.md, "Waiting"). Nothing is refused yet:
+   * its next report says Orphaned, or the segment is unattached, and the plan follows that.
+   */
+  static boolean onlyOrphansMayBeExiting(SegmentReport s) {
+    List<Attacher> attachers = nz(s.getAttachers());
+    return !attachers.isEmpty() && attachers.stream().allMatch(a -> Boolean.TRUE.equals(a.getOrphan()))
+        && (s.getHiddenAttachments() == null || s.getHiddenAttachments() == 0);
   }
 
   private static boolean hasIdentity(SegmentReport s) {

@@ -72,6 +72,31 @@ class RulebookTest {
     assertTrue(p.notPlanned().get(0).contains("not verified orphaned"));
   }
 
+  /**
+   * The sidecar's moment for orphans that may still be exiting (a container's main process just
+   * killed): Unverified though every attacher is a verified orphan. Nothing is refused yet (no warning
+   * for a block that ends by itself); a non-orphan or a hidden attachment is explained as before.
+   */
+  @Test
+  void orphansThatMayStillBeExitingAreNotRefusedYet() {
+    PolicyActions a = new PolicyActions();
+    a.setTerminateOrphanedBackends(true);
+    Plan exiting = plan(report(NOW, segment(98304, 5432001, 1, Verdict.Unverified, true, attacher(77, true),
+        attacher(78, true))), a);
+    assertTrue(exiting.isEmpty());
+    assertEquals(List.of(), exiting.notPlanned());
+
+    Plan live = plan(report(NOW, segment(98304, 5432001, 1, Verdict.Unverified, true, attacher(77, true),
+        attacher(90, false))), a);
+    assertTrue(live.isEmpty());
+    assertTrue(live.notPlanned().get(0).contains("blocks a start but is not touched: Unverified"), live.notPlanned().toString());
+
+    var hidden = segment(98304, 5432001, 1, Verdict.Unverified, true, attacher(77, true));
+    hidden.setHiddenAttachments(1);
+    Plan unseen = plan(report(NOW, hidden), a);
+    assertTrue(unseen.notPlanned().get(0).contains("Unverified"), unseen.notPlanned().toString());
+  }
+
   @Test
   void missingIdentityIsRefused() {
     var s = segment(98304, 5432001, 1, Verdict.Reclaimable, false);
