@@ -27,7 +27,8 @@
  *                               detached, lock file lines 1-6 only). Prints
  *                               "TAG ready PID KEY SHMID B1,B2,..." or "TAG fatal WHY".
  *                               Never reaps its backends (a killed one stays a zombie).
- *   backend TAG SHMID STUBBORN  (internal) attaches SHMID, reports its PID on fd 3, waits.
+ *   backend TAG SHMID STUBBORN  (internal) attaches SHMID, reports its PID on fd 3, waits; each
+ *                               SIGUSR1 detaches SHMID or attaches it again.
  *   attach TAG SHMID            attaches SHMID read-write and waits: "TAG attached PID SHMID".
  *   create TAG KEY SIZE KIND DEV INO HOLD PERM UID WALK
  *                               shmget(KEY, SIZE, IPC_CREAT|IPC_EXCL|PERM) as UID (-1: as is; WALK
@@ -373,17 +374,41 @@ static int cluster(int argc, char **argv) {
   return 0;
 }
 
+static volatile sig_atomic_t toggles;
+static void on_toggle(int sig) { (void) sig; toggles++; }
+
 static int backend(int argc, char **argv) {
   if (argc < 5) return 2;
   if (strcmp(argv[4], "1") == 0) signal(SIGTERM, SIG_IGN);
+  /* SIGUSR1 detaches the segment, the next one attaches it again: a live process whose attachments change */
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_toggle; /* no SA_RESTART: the read below returns EINTR */
+  sigaction(SIGUSR1, &sa, NULL);
   int shmid = atoi(argv[3]);
   int me = -1;
-  if (shmat(shmid, NULL, 0) != (void *) -1) me = getpid();
+  void *at = shmat(shmid, NULL, 0);
+  if (at != (void *) -1) me = getpid();
   ssize_t w = write(3, &me, sizeof me);
   (void) w;
   close(3);
   if (me < 0) _exit(1);
-  wait_forever();
+  int handled = 0;
+  char c[64];
+  for (;;) {
+    ssize_t n = read(0, c, sizeof c);
+    if (n == 0) _exit(0);
+    if (n < 0 && errno != EINTR) _exit(0);
+    while (handled < toggles) {
+      handled++;
+      if (at != (void *) -1) {
+        shmdt(at);
+        at = (void *) -1;
+      } else {
+        at = shmat(shmid, NULL, 0);
+      }
+    }
+  }
   return 0;
 }
 

@@ -61,7 +61,20 @@ public final class Scanner {
    * left for the OOM judge (the sidecar carries it from scan to scan: {@code diagnosis().history()}).
    */
   public Assessment scan(List<Path> dataDirs, OomHistory history) {
-    Snapshot snap = snapshot(dataDirs);
+    return judge(snapshot(dataDirs), history);
+  }
+
+  /** A scan whose every maps file is read anew: what the executor acts on (see {@link SnapshotReader#readAnew}). */
+  public Assessment scanAnew(List<Path> dataDirs) {
+    return judge(reader.readAnew(dataDirs, System.getenv("PGDATA")), OomHistory.NONE);
+  }
+
+  /** How many processes' maps this scanner's loop took again instead of reading them (benchmarks, tests). */
+  public long mapsTakenAgain() {
+    return reader.mapsTakenAgain();
+  }
+
+  private Assessment judge(Snapshot snap, OomHistory history) {
     Assessment a = new Classifier(minStaleSeconds, orphansExitingSeconds).assess(snap);
     return a.withDiagnosis(MemoryDiagnosis.judge(snap, a, history));
   }
@@ -83,7 +96,9 @@ public final class Scanner {
   /**
    * How often the sidecar's loop re-reads what only a diagnosis uses (a server process's memory,
    * logind's settings, the sysctl limits; a log only when it changed). Zero, the default for
-   * one-shot scans, reads everything on every scan. What a verdict rests on is always read anew.
+   * one-shot scans, reads everything on every scan. What a verdict rests on is always read anew, or
+   * proven unchanged: a live server's processes' maps are taken again while the segment table shows
+   * no attach or detach since they were read (docs/rules.md, "Maps taken again").
    */
   public Scanner sampleDiagnosisEvery(Duration every) {
     reader.sampleDiagnosisEvery(every.toMillis());
@@ -135,7 +150,7 @@ public final class Scanner {
    * fresh assessments it acts on share the probe cache (each segment probed once in its lifetime).
    */
   public Executor executor(List<Path> dataDirs, Duration grace, Executor.Listener listener) {
-    return new Executor(ipc, () -> scan(dataDirs), SnapshotReader.PROC, SnapshotReader.DEV_SHM, minStaleSeconds, grace,
+    return new Executor(ipc, () -> scanAnew(dataDirs), SnapshotReader.PROC, SnapshotReader.DEV_SHM, minStaleSeconds, grace,
         listener);
   }
 

@@ -34,9 +34,10 @@ import jnr.ffi.Pointer;
  * cached, as in the sidecar's loop), the median whole-process {@code ipcs -m -p} and
  * {@code lsipc -m}, their ratio, the CPU time of each (steadier than wall time on a busy machine),
  * the heap one scan allocates, and where the scan's CPU time goes (reading, classifying, explaining).
- * The scanner is the sidecar's (diagnosis samples kept for {@link Scanner#LOOP_DIAGNOSIS_SAMPLE_EVERY});
- * the realistic host is also measured with the one-shot {@code pgipc scan}'s, which reads everything
- * every time. Run with bin/benchmark (as root, with PostgreSQL installed; {@code --sysv-only} runs
+ * The scanner is the sidecar's (diagnosis samples kept for {@link Scanner#LOOP_DIAGNOSIS_SAMPLE_EVERY}, a live
+ * server's maps taken again while the segment table proves them unchanged: how many a scan is printed); the
+ * realistic host is also measured with that loop reading every maps file anew (a scan after an attach or detach)
+ * and with the one-shot {@code pgipc scan}'s scanner, which reads everything every time. Run with bin/benchmark (as root, with PostgreSQL installed; {@code --sysv-only} runs
  * the first step alone).
  */
 public final class ScanBenchmark {
@@ -132,6 +133,8 @@ public final class ScanBenchmark {
           Files.setAttribute(f, "unix:uid", postgresUid);
         }
         results.add(measure(SERVERS + " live servers + " + LEAKED_DSM_FILES + " leaked DSM files", scanner, runs));
+        // the same loop in a scan after an attach or detach anywhere: nothing can be taken again
+        results.add(measure("  same, every maps file read anew", scanner, runs, true));
         // pgipc scan: one scan, so every diagnosis read is made
         results.add(measure("  same, one-shot scan (no sampling)", new Scanner(ipc, 30), runs));
         // the pod's view: leaked files may be stale, so every process's maps are read on each scan
@@ -170,11 +173,17 @@ public final class ScanBenchmark {
 
   /** The steady state of the sidecar's loop: after the JIT has compiled the scan. */
   private static Result measure(String host, Scanner scanner, int runs) throws Exception {
+    return measure(host, scanner, runs, false);
+  }
+
+  /** @param anew every maps file read on every scan, as after an attach or detach (docs/rules.md, "Maps taken again") */
+  private static Result measure(String host, Scanner scanner, int runs, boolean anew) throws Exception {
     long warmUntil = System.nanoTime() + 3_000_000_000L;
     Assessment last = null;
     for (int warmups = 0; System.nanoTime() < warmUntil || warmups < 50; warmups++) {
-      last = scanner.scan(List.of());
+      last = anew ? scanner.scanAnew(List.of()) : scanner.scan(List.of());
     }
+    long takenAgain = scanner.mapsTakenAgain();
     ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
     long tid = Thread.currentThread().getId();
     long[] times = new long[runs];
@@ -184,11 +193,16 @@ public final class ScanBenchmark {
       long a0 = threads.getThreadAllocatedBytes(tid);
       long c0 = threads.getCurrentThreadCpuTime();
       long s = System.nanoTime();
-      scanner.scan(List.of());
+      if (anew) {
+        scanner.scanAnew(List.of());
+      } else {
+        scanner.scan(List.of());
+      }
       times[i] = System.nanoTime() - s;
       cpu += threads.getCurrentThreadCpuTime() - c0;
       allocated += threads.getThreadAllocatedBytes(tid) - a0;
     }
+    takenAgain = scanner.mapsTakenAgain() - takenAgain;
     int processRuns = Math.min(runs, 50);
     long childCpu0 = HarnessLibc.childrenCpuNanos();
     double ipcsMs = medianProcess(processRuns, "ipcs", "-m", "-p");
@@ -197,9 +211,11 @@ public final class ScanBenchmark {
     Result r = new Result(host, median(times) / 1e6, ipcsMs, lsipcMs, cpu / 1e6 / runs, ipcsCpuMs,
         allocated / (double) runs / (1 << 20), last.segments().size(), last.dsm().size());
     System.out.printf(Locale.ROOT, "%s: %d segments, %d DSM files seen; scan %.2f ms (cpu %.2f), ipcs -m -p %.2f ms "
-        + "(cpu %.2f), lsipc -m %.2f ms, %.2f MiB allocated per scan%n", host, r.segments(), r.dsm(), r.scanMs(),
-        r.scanCpuMs(), ipcsMs, ipcsCpuMs, lsipcMs, r.allocMiB());
-    phases(scanner, runs);
+        + "(cpu %.2f), lsipc -m %.2f ms, %.2f MiB allocated per scan; maps taken again %.1f a scan%n", host, r.segments(),
+        r.dsm(), r.scanMs(), r.scanCpuMs(), ipcsMs, ipcsCpuMs, lsipcMs, r.allocMiB(), takenAgain / (double) runs);
+    if (!anew) {
+      phases(scanner, runs);
+    }
     return r;
   }
 

@@ -28,6 +28,10 @@ final class ProcessReader {
   private final Map<Integer, List<Integer>> childrenOf = new HashMap<>();
   /** What each /proc file of this scan is read into (see {@link #read}). */
   private final ProcFileBuffer procFile = new ProcFileBuffer(16 * 1024);
+  /** Maps an earlier scan read, taken again instead of reading them (null: every maps file is read). */
+  private MapsMemo takeAgain;
+  /** The maps each process had in this scan, read or taken again: what the next scan may take again. */
+  private final Map<Integer, MapsMemo.Entry> mapsThisScan = new HashMap<>();
   /** The reader's own IPC namespace ("ipc:[inode]"), null when unreadable. */
   private final String ownIpcNamespace;
 
@@ -42,6 +46,19 @@ final class ProcessReader {
     this.self = self;
     this.bootEpochMillis = bootEpochMillis;
     this.ownIpcNamespace = link(proc.resolve("self/ns/ipc"));
+  }
+
+  /**
+   * From now on, maps kept by {@code memo} are taken instead of read (its caller has checked that the
+   * segment table allows it); null reads every maps file.
+   */
+  void takeMapsAgainFrom(MapsMemo memo) {
+    this.takeAgain = memo;
+  }
+
+  /** The maps each process had in this scan, read or taken again. */
+  Map<Integer, MapsMemo.Entry> mapsThisScan() {
+    return mapsThisScan;
   }
 
   /** The process, with its maps when asked; null if it does not exist (or cannot be read at all). */
@@ -195,7 +212,11 @@ final class ProcessReader {
         // our own probes are transient; zombies map nothing
         return base.withMaps(Map.of(), Set.of(), ProcessInfo.IpcNamespace.SAME);
       }
-      ProcText.Mappings maps = readMaps(dir);
+      ProcText.Mappings maps = takeAgain == null ? null : takeAgain.mapsOf(pid, base.startEpochMillis());
+      if (maps == null) {
+        maps = readMaps(dir);
+      }
+      mapsThisScan.put(pid, new MapsMemo.Entry(base.startEpochMillis(), maps));
       deletedDsm.put(pid, maps.deletedDsmHandles());
       ProcessInfo.IpcNamespace ns = ipcNamespaceOf(dir);
       // A /SYSV line names a shmid of the mapping process's own IPC namespace: in another

@@ -39,6 +39,8 @@ public final class SnapshotReader {
   private final DiagnosticsReader diagnostics;
   private volatile List<Path> serverLogs = List.of();
   private volatile boolean probesNamedUnattached = true;
+  /** The loop's maps kept from scan to scan ({@link #sampleDiagnosisEvery}); null reads them every scan. */
+  private volatile MapsMemo mapsMemo;
 
   /** Where the kernel shows processes, POSIX shared memory and cgroups on this host. */
   public static final Path PROC = Path.of("/proc");
@@ -74,10 +76,19 @@ public final class SnapshotReader {
   /**
    * How old a diagnosis sample may be (a server process's memory, logind's settings, ...; see
    * {@link DiagnosticsReader}); zero, the default, reads all of them on every scan. Nothing the
-   * classifier judges is sampled: segments, processes, their maps and files are read every scan.
+   * classifier judges is sampled: segments, processes and files are read every scan, and maps too,
+   * except that a live server's processes' maps are taken again while the segment table proves their
+   * System V attachments unchanged ({@link MapsMemo}; the DSM files they map may then be this old).
    */
   public void sampleDiagnosisEvery(long millis) {
     diagnostics.sampleEvery(millis);
+    mapsMemo = millis > 0 ? new MapsMemo(millis) : null;
+  }
+
+  /** How many processes' maps this reader's loop took again instead of reading them (benchmarks, tests). */
+  public long mapsTakenAgain() {
+    MapsMemo memo = mapsMemo;
+    return memo == null ? 0 : memo.takenAgain();
   }
 
   /**
@@ -98,6 +109,24 @@ public final class SnapshotReader {
    *     PostgreSQL processes found holding segments
    */
   public Snapshot read(List<Path> configuredDataDirs, String pgdataEnv) {
+    MapsMemo memo = mapsMemo;
+    if (memo == null) {
+      return read(configuredDataDirs, pgdataEnv, null);
+    }
+    synchronized (memo) { // what one scan keeps must match the table that scan listed
+      return read(configuredDataDirs, pgdataEnv, memo);
+    }
+  }
+
+  /**
+   * Takes a snapshot with every maps file it needs read anew, whatever the loop keeps: what the executor
+   * re-verifies with before it acts.
+   */
+  public Snapshot readAnew(List<Path> configuredDataDirs, String pgdataEnv) {
+    return read(configuredDataDirs, pgdataEnv, null);
+  }
+
+  private Snapshot read(List<Path> configuredDataDirs, String pgdataEnv, MapsMemo memo) {
     List<String> warnings = new ArrayList<>();
     long now = System.currentTimeMillis();
     int self = ipc.pid();
@@ -127,9 +156,11 @@ public final class SnapshotReader {
 
     // Computed only if some segment still needs its one probe: finding a starting postmaster reads every process.
     StartsSince starts = new StartsSince(dataDirs, procs, self);
-    List<SegmentObservation> segments = readSegments(deferralAtProbe(starts::judged, lockFiles),
+    long listedAt = System.currentTimeMillis();
+    List<SegmentObservation> listed = readSegments(deferralAtProbe(starts::judged, lockFiles),
         deferralAtProbe(starts::current, lockFiles),
         probesNamedUnattached ? Map.of() : namedByLockFiles(dataDirs), warnings);
+    List<SegmentObservation> segments = listed;
     boolean[] dsmComplete = {true};
     List<DsmFile> dsm = readDsmFiles(warnings, dsmComplete);
     segments = readSysvDsmControls(segments, dsm);
@@ -138,6 +169,8 @@ public final class SnapshotReader {
     // rests on attribution (an attached PostgreSQL segment whose creator is dead or invisible, or
     // a DSM file nothing names in a /dev/shm declared private) needs every process's maps.
     boolean needEveryone = false;
+    boolean onlyLiveServers = true;
+    List<ProcessInfo> liveCreators = new ArrayList<>();
     Set<Long> named = new java.util.HashSet<>();
     for (SegmentObservation s : segments) {
       ShmHeader h = s.headerOrNull();
@@ -148,12 +181,10 @@ public final class SnapshotReader {
       ProcessInfo creator = procs.get(s.stat().cpid(), false);
       boolean creatorAlive = creator != null && creator.couldHaveCreated(s.stat());
       if (creatorAlive && s.stat().nattch() > 0) {
-        procs.get(creator.pid(), true);
-        for (int child : procs.children(creator.pid())) {
-          procs.get(child, true);
-        }
-      } else if (s.stat().nattch() > 0) {
-        needEveryone = true;
+        liveCreators.add(creator);
+      } else {
+        onlyLiveServers = false;
+        needEveryone |= s.stat().nattch() > 0;
       }
     }
     for (DsmFile f : dsm) {
@@ -167,6 +198,18 @@ public final class SnapshotReader {
     if (devShmPrivate) {
       for (DsmFile f : dsm) {
         needEveryone |= !named.contains(f.handle());
+      }
+    }
+    // Maps taken again (docs/rules.md): only while every PostgreSQL segment is a live server's, attached.
+    // Then no verdict that allows an action rests on maps: the segments are in use whoever attaches them,
+    // and their DSM files are their servers'. The /SYSV lines are exact (MapsMemo); what may be old is
+    // which of a server's processes maps which DSM file, for at most the memo's age.
+    boolean takeAgain = memo != null && !needEveryone && onlyLiveServers && memo.holdsFor(listed, listedAt);
+    procs.takeMapsAgainFrom(takeAgain ? memo : null);
+    for (ProcessInfo creator : liveCreators) {
+      procs.get(creator.pid(), true);
+      for (int child : procs.children(creator.pid())) {
+        procs.get(child, true);
       }
     }
     boolean processesReadable = true;
@@ -198,13 +241,16 @@ public final class SnapshotReader {
       Set<Path> found = new LinkedHashSet<>();
       for (ProcessInfo p : snapshotProcs.values()) {
         Path cwd = procs.cwdPath(p.pid());
-        if (cwd != null && !dirPaths.contains(cwd) && Files.exists(cwd.resolve("PG_VERSION"))) {
+        if (cwd != null && !dirPaths.contains(cwd) && !found.contains(cwd) && Files.exists(cwd.resolve("PG_VERSION"))) {
           found.add(cwd);
         }
       }
       for (Path d : found) {
         dataDirs.add(readDataDirectory(d));
       }
+    }
+    if (memo != null) {
+      memo.keep(listed, listedAt, takeAgain, procs.mapsThisScan());
     }
     CgroupMemory memory = this.diagnostics.ownMemory(now);
     Diagnostics diagnostics = this.diagnostics.read(ipc, procs, dataDirs, segments, serverLogs, warnings, now);
