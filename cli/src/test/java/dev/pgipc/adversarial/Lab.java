@@ -294,7 +294,7 @@ final class Lab implements AutoCloseable {
     waitFor(() -> state(pid) == 0, "process " + pid + " to be reaped");
   }
 
-  private static void waitFor(java.util.function.BooleanSupplier c, String what) {
+  static void waitFor(java.util.function.BooleanSupplier c, String what) {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (!c.getAsBoolean()) {
       if (System.nanoTime() > deadline) {

@@ -184,10 +184,10 @@ class MapsTakenAgainTest {
     }
   }
 
-  private static void toggle(Rig rig, int shmid, int backend) throws InterruptedException {
+  private static void toggle(Rig rig, int shmid, int backend) {
     long nattch = Lab.stat(shmid).nattch();
     rig.lab.signal(backend, SIGUSR1);
-    awaitNattch(shmid, nattch);
+    Lab.waitFor(() -> Lab.stat(shmid).nattch() != nattch, "backend " + backend + " to toggle its attachment of " + shmid);
   }
 
   /** The loop's next scan against one that reads every maps file, for the lab's segments. */
@@ -208,16 +208,6 @@ class MapsTakenAgainTest {
       }
     }
     return String.join("\n", out);
-  }
-
-  private static void awaitNattch(int shmid, long not) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (Lab.stat(shmid).nattch() == not) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("segment " + shmid + " still has " + not + " attachments");
-      }
-      Thread.sleep(2);
-    }
   }
 
   private static void sleepToNextSecond() throws InterruptedException {

@@ -15,7 +15,7 @@ import java.util.Map;
  * later, nothing attached or detached since: the {@code /SYSV} lines of those maps are still exact.
  * A stamp within that second could hide a later change in the same second, so such a table is never
  * taken as unchanged. A process is taken again only with the start time it had (a reused PID is
- * another process). Not thread-safe: one per reader, like the scans.
+ * another process). Not thread-safe: its reader runs the scans that use it one at a time.
  */
 final class MapsMemo {
   /** One process's maps as read, with its start time. */
